@@ -1,0 +1,1 @@
+"""Alertmanager webhook receiver: Loki log context, Bedrock analysis, Slack."""

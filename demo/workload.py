@@ -1,0 +1,97 @@
+"""A small fake workload for the demo: a web app and a "database" port that a user can break.
+
+GET  /healthz            the web app's health endpoint (200, or 503 while broken)
+POST /break/db           close the database's TCP port (the exporter's tcp probe goes to 0)
+POST /fix/db             open it again
+POST /break/web          make /healthz answer 503
+POST /fix/web            make it answer 200 again
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.server
+import socket
+import threading
+
+
+class Workload:
+    def __init__(self, db_port: int) -> None:
+        self.db_port = db_port
+        self.web_broken = False
+        self._db: socket.socket | None = None
+        self._lock = threading.Lock()
+        self.fix_db()
+
+    def fix_db(self) -> None:
+        with self._lock:
+            if self._db is None:
+                self._db = socket.create_server(("127.0.0.1", self.db_port), backlog=64)
+                threading.Thread(target=self._accept, args=(self._db,), daemon=True).start()
+
+    def break_db(self) -> None:
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+    @staticmethod
+    def _accept(sock: socket.socket) -> None:
+        while True:
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                return
+            conn.close()
+
+
+def handler(workload: Workload) -> type[http.server.BaseHTTPRequestHandler]:
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/healthz":
+                self._reply(
+                    503 if workload.web_broken else 200, "down" if workload.web_broken else "ok"
+                )
+            else:
+                self._reply(200, __doc__ or "")
+
+        def do_POST(self) -> None:
+            actions = {
+                "/break/db": workload.break_db,
+                "/fix/db": workload.fix_db,
+                "/break/web": lambda: setattr(workload, "web_broken", True),
+                "/fix/web": lambda: setattr(workload, "web_broken", False),
+            }
+            action = actions.get(self.path)
+            if action is None:
+                self._reply(404, "unknown action")
+                return
+            action()
+            self._reply(200, f"done: {self.path}")
+
+        def _reply(self, code: int, text: str) -> None:
+            body = (text + "\n").encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return Handler
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description="demo workload")
+    p.add_argument("--web-port", type=int, required=True)
+    p.add_argument("--db-port", type=int, required=True)
+    args = p.parse_args()
+    workload = Workload(args.db_port)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.web_port), handler(workload))
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""Disk prober: used ratio, size and available bytes of a path, from statvfs.
+
+In the DaemonSet the host's mounts are hostPath volumes, read-only; `mountpoint` names the host
+path for the label. statvfs runs in a small thread pool because a dead NFS server makes it block
+in the kernel; a path whose earlier call has not returned fails at once instead of stacking up
+threads, one per scrape, until the pool is gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import os
+from collections.abc import Callable
+
+from exporter.config import DiskTarget
+from exporter.probers.result import MetricSpec, ProbeResult, Sample
+
+_LABELS = ("target", "mountpoint")
+METRICS = {
+    "healthcheck_disk_used_ratio": MetricSpec(
+        "gauge", "Used share of the filesystem, as df's Use% computes it (0-1).", _LABELS
+    ),
+    "healthcheck_disk_size_bytes": MetricSpec("gauge", "Filesystem size.", _LABELS),
+    "healthcheck_disk_avail_bytes": MetricSpec(
+        "gauge", "Bytes available to unprivileged users.", _LABELS
+    ),
+    "healthcheck_disk_inodes_used_ratio": MetricSpec(
+        "gauge",
+        "Used share of the filesystem's inodes (0-1); absent where it has no limit.",
+        _LABELS,
+    ),
+}
+
+_POOL = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="statvfs")
+_in_flight: dict[str, concurrent.futures.Future] = {}
+
+
+def disk_samples(t: DiskTarget, st: os.statvfs_result) -> list[Sample]:
+    labels = (t.name, t.mountpoint or t.path)
+    size = st.f_blocks * st.f_frsize
+    avail = st.f_bavail * st.f_frsize
+    used = (st.f_blocks - st.f_bfree) * st.f_frsize
+    # df's Use%: the root-reserved blocks count as neither used nor available.
+    ratio = used / (used + avail) if used + avail else 0.0
+    samples = [
+        Sample("healthcheck_disk_used_ratio", labels, ratio),
+        Sample("healthcheck_disk_size_bytes", labels, size),
+        Sample("healthcheck_disk_avail_bytes", labels, avail),
+    ]
+    if st.f_files:
+        inodes = (st.f_files - st.f_ffree) / st.f_files
+        samples.append(Sample("healthcheck_disk_inodes_used_ratio", labels, inodes))
+    return samples
+
+
+async def probe_disk(t: DiskTarget, log: Callable[[str], None]) -> ProbeResult:
+    earlier = _in_flight.get(t.path)
+    if earlier is not None and not earlier.done():
+        log(f"statvfs({t.path}) from an earlier scrape has not returned: hung mount?")
+        return ProbeResult(False)
+    future = _POOL.submit(os.statvfs, t.path)
+    _in_flight[t.path] = future
+    try:
+        st = await asyncio.wrap_future(future)
+    except OSError as e:
+        log(f"statvfs({t.path}): {e.strerror or e}")
+        return ProbeResult(False)
+    return ProbeResult(True, disk_samples(t, st))

@@ -1,0 +1,1 @@
+"""Daily, weekly and monthly PDF reports from Prometheus, Kubernetes and Loki."""

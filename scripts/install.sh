@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what the pack needs on a fresh Debian (bookworm) machine: the Debian packages that give
+# the real daemons the tests and the demo run (Prometheus, promtool, HAProxy, ...), and a virtualenv
+# in .venv with this package and its test tools. Safe to run again: it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# command-on-PATH:debian-package. Later components append theirs here.
+DEBIAN_NEEDS=(
+  prometheus:prometheus
+  promtool:prometheus
+  haproxy:haproxy
+)
+DEBIAN_NEEDS+=("$@")
+
+sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+for need in "${DEBIAN_NEEDS[@]}"; do
+  cmd=${need%%:*} pkg=${need#*:}
+  command -v "$cmd" >/dev/null 2>&1 || PATH="$PATH:/usr/sbin" command -v "$cmd" >/dev/null 2>&1 \
+    || missing+=("$pkg")
+done
+python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv python3-pip)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install: Debian packages: ${missing[*]}" >&2
+  sudo_if_needed apt-get update -qq
+  # policy-rc.d style: we start every daemon ourselves, on loopback, with our own config.
+  sudo_if_needed env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'

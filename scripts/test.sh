@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs every check CI runs: lint, format, generated-file staleness, and the whole pytest suite
+# (unit tests and integration tests against real Prometheus, HAProxy, ...).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install.sh
+export PATH="$PWD/.venv/bin:$PATH:/usr/sbin"
+ruff check .
+ruff format --check .
+pytest "$@"
