@@ -110,6 +110,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(e, file=sys.stderr)
         return 2
 
+    # Handlers first: a SIGTERM right after the "listening" line must still shut down cleanly.
+    wake = threading.Event()
+    reasons: list[str] = []
+
+    def on_signal(signum: int, _frame: object) -> None:
+        reasons.append("hup" if signum == signal.SIGHUP else "stop")
+        wake.set()
+
+    for sig in (signal.SIGHUP, signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, on_signal)
+
     _raise_fd_limit()
     loop = ProbeLoop()
     try:
@@ -127,27 +138,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.config,
     )
 
-    wake = threading.Event()
-    reasons: list[str] = []
-
-    def on_signal(signum: int, _frame: object) -> None:
-        reasons.append("hup" if signum == signal.SIGHUP else "stop")
-        wake.set()
-
-    for sig in (signal.SIGHUP, signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, on_signal)
-
     interval = args.watch_interval if args.watch_interval > 0 else None
     while True:
-        woken = wake.wait(interval)
+        wake.wait(interval)
         wake.clear()
-        if "stop" in reasons:
+        pending = set()
+        while reasons:  # pop() is atomic with respect to the handler, clear() after a copy is not
+            pending.add(reasons.pop())
+        if "stop" in pending:
             break
-        if woken and "hup" in reasons:
-            reasons.clear()
+        if "hup" in pending:
             log.info("SIGHUP: reloading %s", args.config)
             holder.reload()
-        elif holder.changed_on_disk():
+        elif interval and holder.changed_on_disk():
             log.info("%s changed on disk: reloading", args.config)
             holder.reload()
     log.info("shutting down")

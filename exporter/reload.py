@@ -42,7 +42,7 @@ class ConfigHolder:
         self._loader = loader
         self._clock = clock
         self._lock = threading.Lock()
-        self._digest = _digest(path)
+        self._digest = self._last_seen = _digest(path)
         self.config = loader(path)
         self.last_reload_successful = True
         self.last_success_time = clock()
@@ -64,8 +64,14 @@ class ConfigHolder:
         return True
 
     def changed_on_disk(self) -> bool:
-        """Compare content, not mtime: a ConfigMap update swaps a symlink and keeps old mtimes."""
-        return _digest(self.path) != self._digest
+        """True once the file's content differs from the loaded one and has stayed the same since
+        the previous call: an editor's half-written file (or an empty one, a valid config with no
+        targets) is not loaded in passing. Content, not mtime: a ConfigMap update swaps a symlink.
+        """
+        current = _digest(self.path)
+        stable = current == self._last_seen
+        self._last_seen = current
+        return stable and current != self._digest
 
     def collect(self) -> Iterator[Metric]:
         yield GaugeMetricFamily(

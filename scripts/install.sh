@@ -10,6 +10,9 @@ DEBIAN_NEEDS=(
   prometheus:prometheus
   promtool:prometheus
   haproxy:haproxy
+  prometheus-alertmanager:prometheus-alertmanager
+  amtool:prometheus-alertmanager
+  redis-server:redis-server
 )
 DEBIAN_NEEDS+=("$@")
 
@@ -33,4 +36,6 @@ fi
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+# (this machine's pip config names extra local indexes that may be absent: drop that noise)
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]' \
+  2> >(grep -v '^WARNING: Location' >&2)

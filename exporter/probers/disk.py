@@ -1,16 +1,16 @@
 """Disk prober: used ratio, size and available bytes of a path, from statvfs.
 
 In the DaemonSet the host's mounts are hostPath volumes, read-only; `mountpoint` names the host
-path for the label. statvfs runs in a small thread pool because a dead NFS server makes it block
-in the kernel; a path whose earlier call has not returned fails at once instead of stacking up
-threads, one per scrape, until the pool is gone.
+path for the label. statvfs runs in a thread because a dead NFS server makes it block in the
+kernel; a path whose earlier call has not returned fails at once instead of stacking up one stuck
+thread per scrape.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import os
+import threading
 from collections.abc import Callable
 
 from exporter.config import DiskTarget
@@ -32,8 +32,7 @@ METRICS = {
     ),
 }
 
-_POOL = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="statvfs")
-_in_flight: dict[str, concurrent.futures.Future] = {}
+_in_flight: dict[str, threading.Thread] = {}
 
 
 def disk_samples(t: DiskTarget, st: os.statvfs_result) -> list[Sample]:
@@ -54,15 +53,41 @@ def disk_samples(t: DiskTarget, st: os.statvfs_result) -> list[Sample]:
     return samples
 
 
+def _statvfs_in_thread(path: str) -> asyncio.Future[os.statvfs_result]:
+    """A daemon thread per call, not a pool: a pool's threads are joined at exit, so one stuck in
+    a dead mount would stop the pod from ever shutting down on SIGTERM."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[os.statvfs_result] = loop.create_future()
+
+    def settle(result: os.statvfs_result | None, error: OSError | None) -> None:
+        if future.done():
+            return  # the probe timed out and stopped waiting
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+    def run() -> None:
+        try:
+            result = os.statvfs(path)
+        except OSError as e:
+            loop.call_soon_threadsafe(settle, None, e)
+        else:
+            loop.call_soon_threadsafe(settle, result, None)
+
+    thread = threading.Thread(target=run, name=f"statvfs {path}", daemon=True)
+    _in_flight[path] = thread
+    thread.start()
+    return future
+
+
 async def probe_disk(t: DiskTarget, log: Callable[[str], None]) -> ProbeResult:
     earlier = _in_flight.get(t.path)
-    if earlier is not None and not earlier.done():
+    if earlier is not None and earlier.is_alive():
         log(f"statvfs({t.path}) from an earlier scrape has not returned: hung mount?")
         return ProbeResult(False)
-    future = _POOL.submit(os.statvfs, t.path)
-    _in_flight[t.path] = future
     try:
-        st = await asyncio.wrap_future(future)
+        st = await _statvfs_in_thread(t.path)
     except OSError as e:
         log(f"statvfs({t.path}): {e.strerror or e}")
         return ProbeResult(False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 import signal
 import subprocess
 import urllib.error
@@ -10,6 +11,13 @@ import urllib.error
 import pytest
 
 from tests.helpers import EXPORTER, ExporterProcess, stop
+
+
+def replace(path, text: str) -> None:
+    """Atomically, as a ConfigMap update does (the watcher is also tested on in-place writes)."""
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
 
 
 @pytest.fixture
@@ -95,17 +103,17 @@ def test_scrape_timeout_header_bounds_probes(exporter):
 
 
 def test_sighup_with_bad_config_keeps_running_config(exporter, config, tmp_path):
-    config.write_text("disk: [oops\n")
+    replace(config, "disk: [oops\n")
     exporter.proc.send_signal(signal.SIGHUP)
     text = exporter.wait_for("healthcheck_config_last_reload_successful 0.0")
     assert "healthcheck_config_last_reload_successful 0.0" in text
     assert 'healthcheck_probe_success{kind="disk",target="first"} 1.0' in text
     assert any("config reload failed" in line for line in exporter.log)
 
-    config.write_text(f"disk:\n  - name: second\n    path: {tmp_path}\n")
+    replace(config, f"disk:\n  - name: second\n    path: {tmp_path}\n")
     exporter.proc.send_signal(signal.SIGHUP)
-    text = exporter.wait_for("healthcheck_config_last_reload_successful 1.0")
-    assert 'target="second"' in text
+    text = exporter.wait_for('target="second"')
+    assert "healthcheck_config_last_reload_successful 1.0" in text
     assert 'target="first"' not in text
 
 
@@ -116,4 +124,8 @@ def test_file_change_is_picked_up_without_a_signal(exporter, config, tmp_path):
 
 def test_sigterm_exits_cleanly(exporter):
     exporter.proc.send_signal(signal.SIGTERM)
-    assert exporter.proc.wait(10) == 0
+    try:
+        code = exporter.proc.wait(20)
+    except subprocess.TimeoutExpired:
+        pytest.fail("no exit 20 s after SIGTERM; log:\n" + "".join(exporter.log))
+    assert code == 0, "".join(exporter.log)
