@@ -12,6 +12,7 @@ import html
 import logging
 import socket
 import urllib.parse
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from prometheus_client import (
@@ -21,7 +22,7 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
 
 from exporter import __version__
@@ -39,7 +40,7 @@ for _make in (ProcessCollector, PlatformCollector, GCCollector):
 
 
 class _BuildInfo:
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         info = GaugeMetricFamily(
             "healthcheck_exporter_build_info",
             "The exporter's version, always 1.",
@@ -48,7 +49,7 @@ class _BuildInfo:
         info.add_metric((__version__,), 1)
         yield info
 
-    def describe(self):
+    def describe(self) -> list[Metric]:
         return []
 
 

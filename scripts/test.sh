@@ -7,4 +7,5 @@ bash scripts/install.sh
 export PATH="$PWD/.venv/bin:$PATH:/usr/sbin"
 ruff check .
 ruff format --check .
+python -m rules --check   # generated rule files and the PrometheusRule are current
 pytest "$@"

@@ -10,3 +10,25 @@ def probe_loop():
     loop = ProbeLoop()
     yield loop
     loop.close()
+
+
+@pytest.fixture(scope="session")
+def cluster_prometheus(tmp_path_factory):
+    """A real Prometheus over a month of the synthetic cluster's metrics (see tests/fixtures).
+
+    Yields (PrometheusProcess, ClusterModel). Built once per session: about ten seconds.
+    """
+    import time
+
+    from tests.fixtures.cluster import ClusterModel, backfill
+    from tests.fixtures.prometheus import PrometheusProcess
+    from tests.helpers import free_port, require_binary
+
+    prometheus = require_binary("prometheus")
+    promtool = require_binary("promtool")
+    model = ClusterModel(end=int(time.time()) - 120)
+    data = tmp_path_factory.mktemp("cluster") / "tsdb"
+    backfill(model, data, promtool)
+    server = PrometheusProcess(prometheus, data, free_port())
+    yield server, model
+    server.stop()

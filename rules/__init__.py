@@ -1,0 +1,19 @@
+"""The pack's Prometheus rules, generated from one config (rules/config.yaml).
+
+`load_config()` gives the thresholds, selectors and dashboard UIDs to any Python consumer (the
+Grafana dashboards draw their threshold lines from it); `build_groups(cfg)` gives the rule groups;
+`python -m rules` writes rules/generated/*.rules.yaml and k8s/prometheusrule.yaml.
+"""
+
+from rules.config import ConfigError, RulesConfig, Threshold, Thresholds, load_config
+from rules.generate import build_groups, runbook_url
+
+__all__ = [
+    "ConfigError",
+    "RulesConfig",
+    "Threshold",
+    "Thresholds",
+    "build_groups",
+    "load_config",
+    "runbook_url",
+]

@@ -1,0 +1,87 @@
+"""The typed settings that rules/config.yaml loads into; what the generator and dashboards read.
+
+Frozen dataclasses, so a loaded config cannot drift between the rules and the dashboards built
+from it in one run. rules/config.py builds them; `from rules import load_config` is the way in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Threshold:
+    warning: float
+    critical: float
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    cpu: Threshold  # percent of a node's CPU / of a container's CPU limit
+    memory: Threshold  # percent
+    disk: Threshold  # percent
+    error_rate: Threshold  # percent of requests answered 5xx
+    latency: Threshold  # milliseconds
+
+
+@dataclass(frozen=True)
+class Selectors:
+    healthcheck_exporter: str
+    node_exporter: str
+    node_filesystem: str
+    cadvisor: str
+    kube_state_metrics: str
+    istio: str
+    namespaces: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class HealthcheckSettings:
+    probe_group_interval: str
+    probe_failed_node_ratio: float
+
+
+@dataclass(frozen=True)
+class IstioSettings:
+    reporter: str
+    min_request_rate: float
+    latency_quantile: float
+    recorded_quantiles: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Dashboards:
+    base_url: str
+    files: Mapping[str, str]
+
+    def uid(self, key: str) -> str:
+        """kubernetes-mixin's scheme: the md5 of the dashboard's file name."""
+        return hashlib.md5(self.files[key].encode(), usedforsecurity=False).hexdigest()
+
+    def url(self, key: str) -> str:
+        return f"{self.base_url.rstrip('/')}/d/{self.uid(key)}"
+
+
+@dataclass(frozen=True)
+class PrometheusRuleSettings:
+    name: str
+    namespace: str
+    labels: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class RulesConfig:
+    source: str  # where it was read from, for messages and the generated files' header
+    thresholds: Thresholds
+    alert_for: Mapping[str, str]
+    selectors: Selectors
+    cluster_label: str
+    healthcheck: HealthcheckSettings
+    istio: IstioSettings
+    runbook_base_url: str
+    dashboards: Dashboards
+    prometheusrule: PrometheusRuleSettings
+    omit_upstream_recording_rules: bool
+    env_overrides: tuple[str, ...] = ()  # names of the environment variables that were applied
