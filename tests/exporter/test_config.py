@@ -119,5 +119,5 @@ def test_parse_duration_rejects(text):
 
 
 def test_shipped_example_config_is_valid():
-    cfg = load_config(Path(__file__).parents[2] / "examples" / "exporter.yml")
+    cfg = load_config(Path(__file__).parents[2] / "k8s" / "exporter" / "exporter.yml")
     assert {t.kind for t in cfg.targets()} == {"tcp", "http", "haproxy", "disk"}

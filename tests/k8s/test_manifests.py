@@ -1,0 +1,186 @@
+"""The manifests under k8s/: they render, validate against the Kubernetes schemas (offline), and
+keep the security defaults the pack promises. Policy checks run over the rendered output, so a
+new component is held to them without a new test."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from exporter.config import load_config
+from tests.helpers import require_binary
+
+K8S = Path(__file__).parents[2] / "k8s"
+KUBERNETES_VERSION = "1.29.0"  # the oldest version the manifests are for
+CRDS = {
+    "monitoring.coreos.com/v1": {"PodMonitor", "ServiceMonitor", "PrometheusRule"},
+    "monitoring.coreos.com/v1alpha1": {"AlertmanagerConfig"},
+}
+WORKLOADS = {"Deployment", "DaemonSet", "StatefulSet", "Job", "CronJob"}
+
+
+@pytest.fixture(scope="module")
+def rendered() -> list[dict]:
+    kubectl = require_binary("kubectl")
+    out = subprocess.run(
+        [kubectl, "kustomize", str(K8S)], check=True, capture_output=True, text=True
+    ).stdout
+    return [doc for doc in yaml.safe_load_all(out) if doc]
+
+
+def _name(doc: dict) -> str:
+    meta = doc.get("metadata", {})
+    return f"{doc['kind']} {meta.get('namespace', '-')}/{meta.get('name')}"
+
+
+def _pod_spec(doc: dict) -> dict:
+    spec = doc["spec"]
+    if doc["kind"] == "CronJob":
+        spec = spec["jobTemplate"]["spec"]
+    return spec["template"]["spec"]
+
+
+def _kustomize_files(directory: Path) -> set[Path]:
+    """Every file a kustomization.yaml names (resources, generators, components), recursively."""
+    k = yaml.safe_load((directory / "kustomization.yaml").read_text())
+    files: set[Path] = {directory / "kustomization.yaml"}
+    for entry in k.get("resources", []) + k.get("components", []):
+        path = directory / entry
+        files |= _kustomize_files(path) if path.is_dir() else {path}
+    for gen in k.get("configMapGenerator", []) + k.get("secretGenerator", []):
+        files |= {directory / f.split("=", 1)[-1] for f in gen.get("files", [])}
+    return files
+
+
+def test_kustomization_lists_every_file():
+    on_disk = {p for p in K8S.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml")} - {
+        p for p in K8S.rglob("*.example.yaml")
+    }
+    assert on_disk - _kustomize_files(K8S) == set()
+
+
+def test_builtin_objects_validate_against_the_schemas(rendered):
+    checked = 0
+    for doc in rendered:
+        if doc["kind"] in CRDS.get(doc["apiVersion"], ()):
+            continue
+        kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+        checked += 1
+    assert checked >= 5
+
+
+def test_custom_resources_have_the_operators_shape(rendered):
+    for doc in rendered:
+        if doc["apiVersion"].startswith("monitoring.coreos.com/"):
+            assert doc["kind"] in CRDS[doc["apiVersion"]], _name(doc)
+            assert doc["metadata"]["namespace"], _name(doc)
+    monitors = [d for d in rendered if d["kind"] in ("PodMonitor", "ServiceMonitor")]
+    assert monitors
+    for m in monitors:
+        endpoints = m["spec"].get("podMetricsEndpoints") or m["spec"].get("endpoints")
+        assert endpoints, _name(m)
+        assert m["spec"]["selector"]["matchLabels"], _name(m)
+        for e in endpoints:
+            assert set(e) <= {
+                "port",
+                "path",
+                "interval",
+                "scrapeTimeout",
+                "relabelings",
+                "scheme",
+                "honorLabels",
+            }, _name(m)
+            node = [r for r in e.get("relabelings", []) if r.get("targetLabel") == "node"]
+            assert node, _name(m)
+            assert node[0]["sourceLabels"] == ["__meta_kubernetes_pod_node_name"], _name(m)
+
+
+def test_exporter_is_scraped_as_the_rules_expect(rendered):
+    (pm,) = [d for d in rendered if d["kind"] == "PodMonitor"]
+    (ds,) = [d for d in rendered if d["kind"] == "DaemonSet"]
+    label = pm["spec"]["jobLabel"]
+    assert ds["spec"]["template"]["metadata"]["labels"][label] == "healthcheck-exporter"
+    (endpoint,) = pm["spec"]["podMetricsEndpoints"]
+    assert (endpoint["interval"], endpoint["scrapeTimeout"]) == ("5s", "4s")
+
+
+def test_every_container_has_limits_and_the_restricted_security_context(rendered):
+    workloads = [d for d in rendered if d["kind"] in WORKLOADS]
+    assert workloads
+    for doc in workloads:
+        pod = _pod_spec(doc)
+        assert pod["securityContext"]["runAsNonRoot"] is True, _name(doc)
+        assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault", _name(doc)
+        assert pod.get("hostPID") is not True, _name(doc)
+        assert pod.get("hostIPC") is not True, _name(doc)
+        for c in pod["containers"] + pod.get("initContainers", []):
+            where = f"{_name(doc)} container {c['name']}"
+            assert {"cpu", "memory"} <= set(c["resources"]["limits"]), where
+            assert {"cpu", "memory"} <= set(c["resources"]["requests"]), where
+            sc = c["securityContext"]
+            assert sc["allowPrivilegeEscalation"] is False, where
+            assert sc["readOnlyRootFilesystem"] is True, where
+            assert sc["capabilities"]["drop"] == ["ALL"], where
+            assert not sc.get("privileged"), where
+            assert "add" not in sc["capabilities"], where
+            image = c["image"]
+            assert ":" in image.rsplit("/", 1)[-1], where
+            assert not image.endswith(":latest"), where
+
+
+def test_hostpath_only_read_only_and_only_in_the_privileged_namespace(rendered):
+    privileged = {
+        d["metadata"]["name"]
+        for d in rendered
+        if d["kind"] == "Namespace"
+        and d["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "privileged"
+    }
+    for doc in (d for d in rendered if d["kind"] in WORKLOADS):
+        pod = _pod_spec(doc)
+        host = {v["name"] for v in pod.get("volumes", []) if "hostPath" in v}
+        if not host:
+            continue
+        assert doc["metadata"]["namespace"] in privileged, _name(doc)
+        for c in pod["containers"]:
+            for m in c.get("volumeMounts", []):
+                if m["name"] in host:
+                    assert m["readOnly"] is True, _name(doc)
+
+
+def test_namespaces_carry_pod_security_labels(rendered):
+    for ns in (d for d in rendered if d["kind"] == "Namespace"):
+        labels = ns["metadata"]["labels"]
+        assert labels["pod-security.kubernetes.io/warn"] == "restricted", _name(ns)
+        assert labels["pod-security.kubernetes.io/audit"] == "restricted", _name(ns)
+
+
+def test_rbac_has_no_wildcards(rendered):
+    for doc in (d for d in rendered if d["kind"] in ("Role", "ClusterRole")):
+        for rule in doc.get("rules", []):
+            for key in ("apiGroups", "resources", "verbs", "resourceNames"):
+                assert "*" not in rule.get(key, []), _name(doc)
+
+
+def test_no_secret_carries_a_real_looking_value(rendered):
+    placeholder = re.compile(r"^(|REPLACE_ME.*|<[^>]+>|changeme)$")
+    docs = list(rendered)
+    for p in K8S.rglob("*.example.yaml"):
+        docs += [d for d in yaml.safe_load_all(p.read_text()) if d]
+    for doc in (d for d in docs if d["kind"] == "Secret"):
+        for value in {**doc.get("stringData", {}), **doc.get("data", {})}.values():
+            assert placeholder.match(str(value)), f"{_name(doc)} holds a value"
+
+
+def test_exporter_config_in_the_configmap_is_valid(rendered):
+    load_config(K8S / "exporter" / "exporter.yml")
+    (cm,) = [
+        d
+        for d in rendered
+        if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "healthcheck-exporter-config"
+    ]
+    assert cm["data"]["exporter.yml"] == (K8S / "exporter" / "exporter.yml").read_text()
