@@ -62,6 +62,7 @@ THRESHOLD_KEYS: dict[str, tuple[str, str, str, float]] = {
 ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     **{name: ("thresholds", name) for name in THRESHOLD_KEYS},
     "GRAFANA_URL": ("dashboards", "base_url"),
+    "KIALI_URL": ("dashboards", "kiali_url"),
 }
 
 # Every alert whose `for` is configurable; the Watchdog-style alert always fires at once.
@@ -297,8 +298,23 @@ def _istio(v: Validator, data: Any) -> IstioSettings:
 
 
 def _dashboards(v: Validator, data: Any) -> Dashboards:
-    raw = v.mapping(data, "dashboards", ("base_url", "files"))
+    raw = v.mapping(
+        data, "dashboards", ("base_url", "kiali_url", "folder", "configmap_namespace", "files")
+    )
     base = v.check(raw.get("base_url"), "dashboards.base_url", is_url, _URL)
+    kiali = v.check(raw.get("kiali_url"), "dashboards.kiali_url", is_url, _URL)
+    folder = v.check(
+        raw.get("folder"),
+        "dashboards.folder",
+        lambda x: isinstance(x, str) and x.strip() != "",
+        "a Grafana folder title",
+    )
+    cm_namespace = v.check(
+        raw.get("configmap_namespace"),
+        "dashboards.configmap_namespace",
+        is_dns_label,
+        "a Kubernetes name (lower case letters, digits and -)",
+    )
     files = v.check(
         raw.get("files"),
         "dashboards.files",
@@ -310,7 +326,13 @@ def _dashboards(v: Validator, data: Any) -> Dashboards:
         v.check(name, f"dashboards.files.{key}", is_file_name, "a file name such as nodes.json")
     for key in sorted(set(REQUIRED_DASHBOARDS) - set(files)):
         v.problem(f"dashboards.files.{key}", "missing; alerts link to this dashboard")
-    return Dashboards(base_url=str(base), files={k: str(f) for k, f in files.items()})
+    return Dashboards(
+        base_url=str(base),
+        files={k: str(f) for k, f in files.items()},
+        kiali_url=str(kiali),
+        folder=str(folder),
+        configmap_namespace=str(cm_namespace),
+    )
 
 
 # Dashboards that alerts link to; the later dashboard generator may add more keys.

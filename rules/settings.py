@@ -55,6 +55,9 @@ class IstioSettings:
 class Dashboards:
     base_url: str
     files: Mapping[str, str]
+    kiali_url: str  # Kiali's root URL; dashboards link to /kiali/console/... under it
+    folder: str  # the Grafana folder the dashboards are provisioned into
+    configmap_namespace: str  # where the sidecar-labelled dashboard ConfigMaps go
 
     def uid(self, key: str) -> str:
         """kubernetes-mixin's scheme: the md5 of the dashboard's file name."""

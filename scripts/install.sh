@@ -13,6 +13,10 @@ DEBIAN_NEEDS=(
   prometheus-alertmanager:prometheus-alertmanager
   amtool:prometheus-alertmanager
   redis-server:redis-server
+  node:nodejs
+  npm:npm
+  pdftotext:poppler-utils
+  pdftoppm:poppler-utils
 )
 DEBIAN_NEEDS+=("$@")
 
@@ -25,10 +29,14 @@ for need in "${DEBIAN_NEEDS[@]}"; do
     || missing+=("$pkg")
 done
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv python3-pip)
+# The reports embed Korean text from NanumGothic (a font: no command to look for).
+[ -f /usr/share/fonts/truetype/nanum/NanumGothic.ttf ] || missing+=(fonts-nanum)
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u | sed '/^$/d')
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install: Debian packages: ${missing[*]}" >&2
   sudo_if_needed apt-get update -qq
-  # policy-rc.d style: we start every daemon ourselves, on loopback, with our own config.
+  # Where systemd runs, Debian starts these packages' own services; the demo and the tests start
+  # their own instances, on other loopback ports, and leave those alone.
   sudo_if_needed env DEBIAN_FRONTEND=noninteractive \
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
@@ -39,3 +47,5 @@ fi
 # (this machine's pip config names extra local indexes that may be absent: drop that noise)
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]' \
   2> >(grep -v '^WARNING: Location' >&2)
+# Grafana's LogQL grammar, for the dashboards' LogQL check (versions pinned in the lock file).
+npm ci --prefix grafana/logql-check --no-audit --no-fund --silent

@@ -7,5 +7,6 @@ bash scripts/install.sh
 export PATH="$PWD/.venv/bin:$PATH:/usr/sbin"
 ruff check .
 ruff format --check .
-python -m rules --check   # generated rule files and the PrometheusRule are current
+python -m rules --check     # generated rule files and the PrometheusRule are current
+python -m grafana --check   # dashboard JSON, provider file and ConfigMaps are current
 pytest "$@"

@@ -184,3 +184,9 @@ def test_exporter_config_in_the_configmap_is_valid(rendered):
         if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "healthcheck-exporter-config"
     ]
     assert cm["data"]["exporter.yml"] == (K8S / "exporter" / "exporter.yml").read_text()
+
+
+def test_every_object_fits_a_client_side_apply(rendered):
+    """`kubectl apply` keeps a copy in an annotation, and annotations are capped at 256 KiB."""
+    for doc in rendered:
+        assert len(yaml.safe_dump(doc).encode()) < 200 * 1024, _name(doc)

@@ -182,7 +182,7 @@ def test_prometheusrule_holds_every_group(shipped: RulesConfig) -> None:
     assert resource["metadata"]["namespace"] == "bravo-ai-integration-ns"
     assert resource["metadata"]["labels"] == {
         "app.kubernetes.io/name": "healthcheck-rules",
-        "app.kubernetes.io/part-of": "monitoring-pack",
+        "app.kubernetes.io/part-of": "bravo-monitoring-pack",
         "prometheus": "k8s",
         "role": "alert-rules",
     }
