@@ -13,7 +13,6 @@ import resource
 import signal
 import sys
 import threading
-import time
 from collections.abc import Sequence
 
 from exporter import __version__
@@ -21,32 +20,9 @@ from exporter.config import ConfigError, load_config
 from exporter.probe_loop import ProbeLoop
 from exporter.reload import ConfigHolder
 from exporter.server import Exporter, ExporterServer, parse_listen
+from integrations.logfmt import setup_logging
 
 log = logging.getLogger("exporter")
-
-
-class _LogfmtFormatter(logging.Formatter):
-    """logfmt, the line format of Prometheus and its exporters, so one log pipeline reads all."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        msg = record.getMessage().replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-        line = (
-            f"ts={self.formatTime(record, '%Y-%m-%dT%H:%M:%S')}.{int(record.msecs):03d}Z "
-            f'level={record.levelname.lower()} caller={record.name} msg="{msg}"'
-        )
-        if record.exc_info:
-            trace = self.formatException(record.exc_info).replace("\n", "\\n")
-            line += f' err="{trace}"'
-        return line
-
-
-def _setup_logging(level: str) -> None:
-
-    handler = logging.StreamHandler(sys.stderr)
-    formatter = _LogfmtFormatter()
-    formatter.converter = time.gmtime
-    handler.setFormatter(formatter)
-    logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
 
 
 def _raise_fd_limit() -> None:
@@ -90,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    _setup_logging(args.log_level)
+    setup_logging(args.log_level)
     if args.check_config:
         try:
             cfg = load_config(args.config)

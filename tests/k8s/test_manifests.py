@@ -190,3 +190,50 @@ def test_every_object_fits_a_client_side_apply(rendered):
     """`kubectl apply` keeps a copy in an annotation, and annotations are capped at 256 KiB."""
     for doc in rendered:
         assert len(yaml.safe_dump(doc).encode()) < 200 * 1024, _name(doc)
+
+
+def test_report_cronjobs_run_once_per_period_in_seoul_time(rendered):
+    jobs = {d["metadata"]["name"]: d for d in rendered if d["kind"] == "CronJob"}
+    assert set(jobs) == {"reporter-daily", "reporter-weekly", "reporter-monthly"}
+    schedules = {name: job["spec"]["schedule"] for name, job in jobs.items()}
+    assert schedules == {
+        "reporter-daily": "0 9 * * *",
+        "reporter-weekly": "0 9 * * 1",
+        "reporter-monthly": "0 9 1 * *",  # the 1st only: never `28-31`
+    }
+    for name, job in jobs.items():
+        spec = job["spec"]
+        assert spec["timeZone"] == "Asia/Seoul", name
+        assert spec["concurrencyPolicy"] == "Forbid", name
+        assert 0 < spec["startingDeadlineSeconds"] <= 3600, name
+        assert spec["successfulJobsHistoryLimit"] <= 3, name
+        assert spec["failedJobsHistoryLimit"] <= 3, name
+        job_spec = spec["jobTemplate"]["spec"]
+        (container,) = job_spec["template"]["spec"]["containers"]
+        assert container["args"][0] == name.removeprefix("reporter-")
+        # Exit 3 (delivered, a source missing) fails the Job at once instead of re-running it.
+        (fail,) = [r for r in job_spec["podFailurePolicy"]["rules"] if r["action"] == "FailJob"]
+        assert 3 in fail["onExitCodes"]["values"], name
+
+    # The three are one template: nothing but the schedule and the period differs.
+    def shape(job: dict) -> str:
+        text = yaml.safe_dump(job)
+        kind = job["metadata"]["name"].removeprefix("reporter-")
+        return text.replace(job["spec"]["schedule"], "S").replace(kind, "K")
+
+    assert len({shape(j) for j in jobs.values()}) == 1
+
+
+def test_reporter_rbac_is_read_nodes_and_pods_and_its_own_configmap(rendered):
+    roles = {
+        (d["kind"], d["metadata"]["name"]): d["rules"]
+        for d in rendered
+        if d["kind"] in ("Role", "ClusterRole")
+    }
+    assert roles[("ClusterRole", "bravo-reporter-read")] == [
+        {"apiGroups": [""], "resources": ["nodes", "pods"], "verbs": ["list"]}
+    ]
+    named, create = roles[("Role", "reporter-delivery-record")]
+    assert named["resourceNames"] == ["reporter-delivery-record"]
+    assert set(named["verbs"]) == {"get", "update"}
+    assert (create["resources"], create["verbs"]) == (["configmaps"], ["create"])

@@ -1,0 +1,5 @@
+import sys
+
+from alert_receiver.cli import main
+
+sys.exit(main())

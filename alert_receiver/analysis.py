@@ -1,0 +1,324 @@
+"""The analysis shown under an alert: Bedrock's, or a rule-based summary that says it is not AI.
+
+The prompt carries the alerts (labels, annotations), the log context and a few related metrics,
+every piece redacted and bounded (`BEDROCK_MAX_PROMPT_CHARS`): no secret or address leaves for
+the model, and no log storm makes a prompt that costs a fortune. The related metrics come from
+the alert itself: its rule's expression (in `generatorURL`) is split at its comparison, and the
+left-hand side is queried over the alert's window, so the summary can say "is 91.2, threshold
+> 85, peak 95.1" without knowing any rule.
+
+Without Bedrock (or when it fails), the rule-based summary lists what crossed which threshold
+and the most frequent error lines, and its first line says it is not an AI analysis.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import urllib.parse
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from alert_receiver.payload import Alert, iso
+from integrations.bedrock import BedrockClient
+from integrations.errors import IntegrationError
+from integrations.prometheus import PrometheusClient
+from integrations.redact import Redactor
+
+_COMPARISONS = (">=", "<=", "==", "!=", ">", "<")
+SYSTEM_PROMPT = (
+    "You are a site reliability engineer on call for a Kubernetes cluster monitored with "
+    "Prometheus, Loki and Istio. From the alerts, metrics and log lines below, write: "
+    "1) the most likely cause, 2) the impact, 3) the next two or three checks (concrete kubectl "
+    "commands or PromQL), 4) whether it looks transient. Be brief: at most 180 words, short "
+    "lines, no headings. Say plainly when the data is not enough; never invent values. "
+    "Secrets in the data were replaced with [REDACTED]."
+)
+LANGUAGE = {"ko": "Answer in Korean.", "en": "Answer in English."}
+
+
+def expr_from_generator_url(url: str) -> str | None:
+    """The rule expression Prometheus puts in an alert's `generatorURL` (`/graph?g0.expr=...`)."""
+    try:
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+    except ValueError:
+        return None
+    values = query.get("g0.expr")
+    return values[0] if values else None
+
+
+def split_comparison(expr: str) -> tuple[str, str, str] | None:
+    """`a * 100 > 85` -> ("a * 100", ">", "85"): the last comparison outside parentheses,
+    braces, brackets and strings. None if there is none."""
+    depth, quote, found = 0, "", None
+    i = 0
+    while i < len(expr):
+        c = expr[i]
+        if quote:
+            if c == "\\":
+                i += 2
+                continue
+            if c == quote:
+                quote = ""
+        elif c in "\"'`":
+            quote = c
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif depth == 0:
+            for op in _COMPARISONS:
+                if (
+                    expr.startswith(op, i)
+                    and not expr.startswith("=~", i)
+                    and expr[i - 1 : i] != "="
+                ):
+                    found = (i, op)
+                    i += len(op) - 1
+                    break
+        i += 1
+    if not found:
+        return None
+    at, op = found
+    lhs, rhs = expr[:at].strip(), expr[at + len(op) :].strip()
+    rhs = re.sub(r"^bool\s+", "", rhs)
+    return (lhs, op, rhs) if lhs and rhs else None
+
+
+def _matches(series: Mapping[str, str], alert: Mapping[str, str]) -> bool:
+    return all(alert.get(k, v) == v for k, v in series.items() if k != "__name__")
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+class RelatedMetrics:
+    """The alert expression's left-hand side around the alert, from Prometheus."""
+
+    def __init__(
+        self,
+        prometheus: PrometheusClient | None,
+        *,
+        timeout: float = 5.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        observe: Callable[[str, float], None] = lambda outcome, seconds: None,
+    ) -> None:
+        self.prometheus, self.timeout, self._clock, self._observe = (
+            prometheus,
+            timeout,
+            clock,
+            observe,
+        )
+
+    def for_alerts(self, alerts: Iterable[Alert], limit: int = 3) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for alert in alerts:
+            if len(out) >= limit:
+                break
+            expr = expr_from_generator_url(alert.generator_url)
+            if not expr:
+                continue
+            parts = split_comparison(expr)
+            item: dict[str, Any] = {"alert": alert.name, "expr": expr}
+            if parts:
+                lhs, op, rhs = parts
+                item.update(lhs=lhs, op=op, threshold=_number(rhs), rhs=rhs)
+                if self.prometheus is not None:
+                    item.update(self._values(lhs, alert))
+            out.append(item)
+        return out
+
+    def _values(self, lhs: str, alert: Alert) -> dict[str, Any]:
+        now = self._clock()
+        start = min(alert.starts_at - timedelta(minutes=15), now - timedelta(minutes=1))
+        step = max(15.0, (now - start).total_seconds() / 60)
+        t0 = time.monotonic()
+        try:
+            series = self.prometheus.query_range(  # type: ignore[union-attr]
+                lhs, start, now, step, timeout=self.timeout
+            )
+        except IntegrationError as e:
+            self._observe("error", time.monotonic() - t0)
+            return {"error": e.reason}
+        self._observe("ok", time.monotonic() - t0)
+        mine = [s for s in series if _matches(s.labels, alert.labels)] or series[:1]
+        if not mine or not mine[0].values:
+            return {"error": "no samples"}
+        values = [v for _, v in mine[0].values]
+        return {"current": values[-1], "peak": max(values), "low": min(values)}
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "?"
+    return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def _normalise(line: str) -> str:
+    line = re.sub(r"\b[0-9a-f]{8}-[0-9a-f-]{27}\b", "<id>", line, flags=re.IGNORECASE)
+    line = re.sub(r"\b\d{4}-\d\d-\d\d[T ][\d:.,]+Z?\b", "", line)
+    line = re.sub(r"\b0x[0-9a-f]+\b|\b[0-9a-f]{12,}\b", "<hex>", line, flags=re.IGNORECASE)
+    return re.sub(r"\d+", "#", line).strip()[:160]
+
+
+def top_log_messages(logs: Mapping[str, Any] | None, n: int = 3) -> list[tuple[int, str]]:
+    lines = [x for x in (logs or {}).get("lines", []) if x.get("error")]
+    counts = Counter(_normalise(x["line"]) for x in lines)
+    return [(c, m) for m, c in counts.most_common(n)]
+
+
+def rule_based(
+    alerts: list[Alert], logs: Mapping[str, Any] | None, metrics: list[dict[str, Any]], why: str
+) -> str:
+    lines = [f"Rule-based summary, not an AI analysis ({why})."]
+    by_alert = {m["alert"]: m for m in metrics}
+    for a in alerts[:10]:
+        where = ", ".join(
+            f"{k}={a.labels[k]}"
+            for k in ("namespace", "pod", "container", "node", "instance", "service", "target")
+            if k in a.labels
+        )
+        text = f"• {a.name} ({a.severity})" + (f" on {where}" if where else "")
+        m = by_alert.get(a.name)
+        if m and m.get("lhs"):
+            text += f": {m['lhs']} {m['op']} {m['rhs']}"
+            if m.get("current") is not None:
+                text += (
+                    f"; now {_fmt(m['current'])}, peak {_fmt(m.get('peak'))}"
+                    f" (threshold {m['op']} {m['rhs']})"
+                )
+        elif a.annotations.get("description"):
+            text += f": {a.annotations['description'][:300]}"
+        lines.append(text)
+    if len(alerts) > 10:
+        lines.append(f"• … and {len(alerts) - 10} more alerts")
+    top = top_log_messages(logs)
+    if top:
+        lines.append("Most frequent error lines:")
+        lines += [f"• {c}x {m}" for c, m in top]
+    elif logs and logs.get("status") not in (None, "ok"):
+        lines.append(f"Logs: {logs.get('reason') or logs.get('status')}.")
+    return "\n".join(lines)
+
+
+def build_prompt(
+    alerts: list[Alert],
+    logs: Mapping[str, Any] | None,
+    metrics: list[dict[str, Any]],
+    redact: Redactor,
+    max_chars: int,
+) -> str:
+    """The user message: alerts, metrics, logs; each section bounded, all redacted."""
+    alert_part = []
+    for a in alerts[:15]:
+        labels = ", ".join(f"{k}={v}" for k, v in sorted(redact.mapping(a.labels).items()))
+        notes = redact.mapping(a.annotations)
+        alert_part.append(
+            f"- {a.name} [{a.status}, {a.severity}] since {iso(a.starts_at)}\n"
+            f"  labels: {labels}\n"
+            + "".join(
+                f"  {k}: {notes[k][:600]}\n" for k in ("summary", "description") if notes.get(k)
+            )
+        )
+    metric_part = []
+    for m in metrics:
+        line = f"- {m['alert']}: {redact(m.get('lhs') or m['expr'])}"
+        if m.get("op"):
+            line += f" {m['op']} {m['rhs']}"
+        if m.get("current") is not None:
+            line += f" | now {_fmt(m['current'])}, peak {_fmt(m['peak'])}, low {_fmt(m['low'])}"
+        elif m.get("error"):
+            line += f" | not available: {m['error']}"
+        metric_part.append(line + "\n")
+    log_part = [
+        f"{x['time']} {x['source']} {redact(x['line'])}\n" for x in (logs or {}).get("lines", [])
+    ]
+    if not log_part:
+        reason = (logs or {}).get("reason") or "none"
+        log_part = [f"(no log lines: {reason})\n"]
+    budget = max_chars - 200
+    sections = []
+    for title, items, share in (
+        (f"Alerts ({min(len(alerts), 15)} of {len(alerts)} shown)", alert_part, 0.45),
+        ("Metrics (the alert expression's left-hand side)", metric_part or ["(none)\n"], 0.15),
+        ("Logs, error lines first", log_part, 0.40),
+    ):
+        text = "".join(items)
+        cap = int(budget * share)
+        if len(text) > cap:
+            text = text[:cap] + "\n[... cut to fit]\n"
+        sections.append(f"## {title}\n{text}")
+    return "\n".join(sections)[:max_chars]
+
+
+class Analyst:
+    """Turns alerts + logs into an analysis dict; never raises for Bedrock's failures."""
+
+    def __init__(
+        self,
+        bedrock: BedrockClient | None,
+        metrics: RelatedMetrics,
+        redactor: Redactor,
+        *,
+        language: str = "ko",
+        max_prompt_chars: int = 12000,
+        observe: Callable[[str, float], None] = lambda outcome, seconds: None,
+    ) -> None:
+        self.bedrock, self.metrics, self.redact = bedrock, metrics, redactor
+        self.language, self.max_prompt_chars, self._observe = language, max_prompt_chars, observe
+
+    @property
+    def label(self) -> str:
+        return self.bedrock.label if self.bedrock else "rules"
+
+    def analyze(
+        self,
+        alerts: list[Alert],
+        logs: Mapping[str, Any] | None,
+        *,
+        session_id: str = "alert",
+        ai: bool = True,
+        why: str = "",
+    ) -> dict[str, Any]:
+        """`{"kind": "ai" | "rules", "text", "model", "note", "seconds"}`."""
+        t0 = time.monotonic()
+        metrics = self.metrics.for_alerts(alerts)
+        if self.bedrock is None or not ai:
+            return self._rules(alerts, logs, metrics, why or "Bedrock is not configured", t0)
+        prompt = build_prompt(alerts, logs, metrics, self.redact, self.max_prompt_chars)
+        system = f"{SYSTEM_PROMPT} {LANGUAGE.get(self.language, '')}"
+        try:
+            answer = self.bedrock.complete(system, prompt, session_id=session_id)
+        except IntegrationError as e:
+            self._observe("error", time.monotonic() - t0)
+            return self._rules(alerts, logs, metrics, f"AI analysis failed: {e.reason}", t0)
+        self._observe("ok", time.monotonic() - t0)
+        return {
+            "kind": "ai",
+            "text": self.redact(answer.text)[:6000],
+            "model": answer.model,
+            "note": "",
+            "seconds": round(time.monotonic() - t0, 3),
+        }
+
+    def _rules(
+        self,
+        alerts: list[Alert],
+        logs: Mapping[str, Any] | None,
+        metrics: list[dict[str, Any]],
+        why: str,
+        t0: float,
+    ) -> dict[str, Any]:
+        return {
+            "kind": "rules",
+            "text": self.redact(rule_based(alerts, logs, metrics, why)),
+            "model": None,
+            "note": why,
+            "seconds": round(time.monotonic() - t0, 3),
+        }

@@ -1,0 +1,216 @@
+"""Every setting of the receiver, read from the environment once (`Settings.from_env`).
+
+The names of the system this replaces are kept (`PROMETHEUS_URL`, `SLACK_WEBHOOK_URL`, ...) so its
+ConfigMap and Secret keep working. Secrets come from the environment or from a mounted file
+(`<NAME>_FILE`, which wins); they are never logged. All problems are reported at once.
+Durations take Prometheus' units (`500ms`, `1.5s`, `5m`, `14d`) or plain seconds.
+The table in alert_receiver/README.md lists every variable and its default.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+class SettingsError(ValueError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("invalid settings:\n" + "\n".join(f"  - {p}" for p in problems))
+        self.problems = problems
+
+
+def parse_duration(text: str) -> float:
+    """`1.5s`, `5m`, `1h30m`, `250ms` or `12` (seconds) -> seconds."""
+    text = text.strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)", text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise ValueError(f"not a duration: {text!r} (use e.g. 500ms, 2s, 5m, 1h)")
+    return sum(float(n) * _UNITS[u] for n, u in parts)
+
+
+def _bool(text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"expected true or false, got {text!r}")
+
+
+def _url(text: str) -> str:
+    if not re.match(r"^https?://[^\s/]+", text):
+        raise ValueError(f"expected an http(s) URL, got {text!r}")
+    return text.rstrip("/")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _size(text: str) -> int:
+    m = re.fullmatch(r"\s*(\d+)\s*(B|KiB|MiB|GiB|KB|MB|GB)?\s*", text)
+    if not m:
+        raise ValueError(f"expected a size such as 4MiB or 4194304, got {text!r}")
+    scale = {"KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "KB": 1000, "MB": 10**6, "GB": 10**9}
+    return int(m.group(1)) * scale.get(m.group(2) or "B", 1)
+
+
+def _tz(text: str) -> str:
+    zoneinfo.ZoneInfo(text)  # raises for an unknown zone
+    return text
+
+
+def _setting(env: str, default: Any = None, parse: Callable[[str], Any] = str, **kw: Any) -> Any:
+    return field(default=default, metadata={"env": env, "parse": parse, **kw})
+
+
+@dataclass(frozen=True)
+class Settings:
+    # intake
+    token: str = field(
+        default="", repr=False, metadata={"env": "ALERT_RECEIVER_TOKEN", "secret": True}
+    )
+    token_file: str = _setting("ALERT_RECEIVER_TOKEN_FILE", "")
+    insecure_no_auth: bool = _setting("ALERT_RECEIVER_INSECURE_NO_AUTH", False, _bool)
+    max_body_bytes: int = _setting("ALERT_RECEIVER_MAX_BODY", 4 * 1024 * 1024, _size)
+    # queue
+    db_path: str = _setting("ALERT_RECEIVER_DB", "./alert_receiver.db")
+    sqlite_synchronous: str = _setting("ALERT_RECEIVER_DB_SYNC", "FULL", str.upper)
+    redis_url: str = field(default="", repr=False, metadata={"env": "REDIS_URL", "secret": True})
+    redis_prefix: str = _setting("REDIS_KEY_PREFIX", "alert-receiver")
+    retention: float = _setting("ALERT_RECEIVER_RETENTION", 14 * 86400, parse_duration)
+    # delivery
+    first_post_wait: float = _setting("ALERT_RECEIVER_FIRST_POST_WAIT", 1.5, parse_duration)
+    slack_concurrency: int = _setting("ALERT_RECEIVER_SLACK_CONCURRENCY", 4, _positive_int)
+    loki_concurrency: int = _setting("LOKI_CONCURRENCY", 8, _positive_int)
+    analysis_concurrency: int = _setting("BEDROCK_CONCURRENCY", 4, _positive_int)
+    retry_max_delay: float = _setting("ALERT_RECEIVER_RETRY_MAX_DELAY", 300.0, parse_duration)
+    web_workers: int = _setting("ALERT_RECEIVER_WEB_WORKERS", 1, _positive_int)
+    web_threads: int = _setting("ALERT_RECEIVER_WEB_THREADS", 8, _positive_int)
+    delivery_nice: int = _setting("ALERT_RECEIVER_DELIVERY_NICE", 10, int)
+    # links and display
+    timezone: str = _setting("REPORT_TIMEZONE", "Asia/Seoul", _tz)
+    grafana_url: str = _setting("GRAFANA_URL", "", _url)
+    kiali_url: str = _setting("KIALI_URL", "", _url)
+    alertmanager_url: str = _setting("ALERTMANAGER_URL", "", _url)
+    prometheus_url: str = _setting("PROMETHEUS_URL", "", _url)
+    prometheus_timeout: float = _setting("PROMETHEUS_TIMEOUT", 5.0, parse_duration)
+    # Loki
+    loki_url: str = _setting("LOKI_URL", "", _url)
+    loki_tenant: str = _setting("LOKI_TENANT_ID", "")
+    loki_timeout: float = _setting("LOKI_TIMEOUT", 5.0, parse_duration)
+    loki_window_before: float = _setting("LOKI_WINDOW_BEFORE", 300.0, parse_duration)
+    loki_window_after: float = _setting("LOKI_WINDOW_AFTER", 300.0, parse_duration)
+    loki_max_lines: int = _setting("LOKI_MAX_LINES", 12, _positive_int)
+    loki_max_streams: int = _setting("LOKI_MAX_STREAMS", 3, _positive_int)
+    loki_service_label: str = _setting("LOKI_SERVICE_LABEL", "app")
+    # Bedrock
+    aws_region: str = _setting("AWS_REGION", "")
+    bedrock_model_id: str = _setting("BEDROCK_MODEL_ID", "")
+    bedrock_agent_id: str = _setting("BEDROCK_ANALYSIS_AGENT_ID", "")
+    bedrock_agent_alias_id: str = _setting("BEDROCK_ANALYSIS_AGENT_ALIAS_ID", "")
+    bedrock_endpoint_url: str = _setting("BEDROCK_ENDPOINT_URL", "", _url)
+    bedrock_timeout: float = _setting("BEDROCK_TIMEOUT", 30.0, parse_duration)
+    bedrock_max_attempts: int = _setting("BEDROCK_MAX_ATTEMPTS", 4, _positive_int)
+    bedrock_max_prompt_chars: int = _setting("BEDROCK_MAX_PROMPT_CHARS", 12000, _positive_int)
+    bedrock_max_tokens: int = _setting("BEDROCK_MAX_TOKENS", 1024, _positive_int)
+    analysis_cache_ttl: float = _setting("ANALYSIS_CACHE_TTL", 86400.0, parse_duration)
+    analysis_language: str = _setting("REPORT_LANGUAGE", "ko")
+    # Slack
+    slack_bot_token: str = field(
+        default="", repr=False, metadata={"env": "SLACK_BOT_TOKEN", "secret": True}
+    )
+    slack_channel: str = _setting("SLACK_CHANNEL", "")
+    slack_webhook_url: str = field(
+        default="", repr=False, metadata={"env": "SLACK_WEBHOOK_URL", "secret": True}
+    )
+    slack_api_url: str = _setting("SLACK_API_URL", "https://slack.com/api/")
+    slack_sink: str = _setting("SLACK_SINK", "-")
+    slack_timeout: float = _setting("SLACK_TIMEOUT", 10.0, parse_duration)
+    slack_mention: str = _setting("SLACK_CRITICAL_MENTION", "")
+    redact_patterns: tuple[str, ...] = _setting(
+        "REDACT_EXTRA_PATTERNS", (), lambda t: tuple(p for p in t.splitlines() if p.strip())
+    )
+    log_level: str = _setting("ALERT_RECEIVER_LOG_LEVEL", "info", str.lower)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        values: dict[str, Any] = {}
+        problems: list[str] = []
+        for f in fields(cls):
+            env = f.metadata["env"]
+            raw = environ.get(env)
+            if f.metadata.get("secret"):
+                path = environ.get(f"{env}_FILE")
+                if path:
+                    try:
+                        raw = Path(path).read_text(encoding="utf-8").strip()
+                    except OSError as e:
+                        problems.append(f"{env}_FILE: cannot read {path}: {e.strerror}")
+                        continue
+            if env == "AWS_REGION" and not raw:
+                raw = environ.get("AWS_DEFAULT_REGION")
+            if raw is None or raw.strip() == "":  # empty = unset, as in a ConfigMap
+                continue
+            try:
+                values[f.name] = f.metadata.get("parse", str)(raw)
+            except (ValueError, zoneinfo.ZoneInfoNotFoundError) as e:
+                problems.append(f"{env}: {e}")
+        settings = cls(**values)
+        problems += settings.problems()
+        if problems:
+            raise SettingsError(problems)
+        return settings
+
+    def problems(self) -> list[str]:
+        out = []
+        if self.sqlite_synchronous not in ("FULL", "NORMAL", "EXTRA"):
+            out.append("ALERT_RECEIVER_DB_SYNC: expected FULL, NORMAL or EXTRA")
+        if self.slack_bot_token and not self.slack_channel:
+            out.append("SLACK_CHANNEL: required with SLACK_BOT_TOKEN (a channel ID such as C0123)")
+        if bool(self.bedrock_agent_id) != bool(self.bedrock_agent_alias_id):
+            out.append("BEDROCK_ANALYSIS_AGENT_ID and BEDROCK_ANALYSIS_AGENT_ALIAS_ID go together")
+        if self.analysis_language not in ("ko", "en"):
+            out.append(f"REPORT_LANGUAGE: expected ko or en, got {self.analysis_language!r}")
+        return out
+
+    @property
+    def slack_mode(self) -> str:
+        """ "api" (bot token), "webhook" or "sink": the first that is configured."""
+        if self.slack_bot_token:
+            return "api"
+        if self.slack_webhook_url:
+            return "webhook"
+        return "sink"
+
+    @property
+    def bedrock_enabled(self) -> bool:
+        return bool(self.bedrock_model_id or self.bedrock_agent_id)
+
+    @property
+    def queue_description(self) -> str:
+        return "redis" if self.redis_url else f"sqlite:{self.db_path}"
+
+
+def describe_env() -> list[tuple[str, str, bool]]:
+    """(variable, default, secret) for every setting: the README's table is checked against it."""
+    out = []
+    for f in fields(Settings):
+        default = f.default
+        if isinstance(default, tuple):
+            default = ""
+        out.append((f.metadata["env"], str(default), bool(f.metadata.get("secret"))))
+    return out

@@ -1,0 +1,384 @@
+"""The Slack message of an incident in Block Kit: pure functions of the incident and enrichment.
+
+One message per Alertmanager group: a coloured attachment (the colour bar is the severity) holding
+a header, the state and start time in the display time zone, summary and description, key labels,
+the alerts listed, links (runbook, dashboard, Prometheus graph, silence, Kiali), the log excerpt
+and the analysis. Everything that came from outside (labels, annotations, log lines, model
+output) goes through `escape()`, so `<!channel>` in a log line prints as text and a label cannot
+forge a link. Slack's limits are enforced here, not hoped for: at most 50 blocks, 3,000
+characters a section, 150 a header; long alert lists end with "… and N more".
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from alert_receiver.model import Incident
+from alert_receiver.payload import SEVERITY_ORDER, Alert
+from integrations.alertmanager import silence_url
+
+MAX_BLOCKS = 50
+MAX_SECTION = 3000
+MAX_HEADER = 150
+MAX_LISTED = 25
+SEVERITY = {
+    "critical": ("🔴", "#E01E5A"),
+    "error": ("🔴", "#E01E5A"),
+    "warning": ("🟠", "#ECB22E"),
+    "info": ("🔵", "#36C5F0"),
+    "none": ("⚪", "#9E9EA6"),
+}
+RESOLVED = ("✅", "#2EB67D")
+KEY_LABELS = (
+    "namespace",
+    "pod",
+    "container",
+    "node",
+    "instance",
+    "service",
+    "destination_service_name",
+    "target",
+    "kind",
+    "job",
+)
+
+
+@dataclass(frozen=True)
+class Links:
+    grafana_url: str = ""
+    kiali_url: str = ""
+    alertmanager_url: str = ""  # used when the payload has no externalURL
+
+
+def escape(text: object) -> str:
+    """Slack's three control characters; the only escaping its mrkdwn needs."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plain(text: object, limit: int = MAX_HEADER) -> str:
+    """For plain_text fields (headers): no markup is parsed there, so only cut it to size."""
+    return _cut(str(text).replace("\n", " "), limit)
+
+
+def link(url: str, label: str) -> str:
+    """`<url|label>` for http(s) URLs only; anything else is shown as text, not linked."""
+    if not re.match(r"^https?://", url or ""):
+        return escape(label)
+    safe = urllib.parse.quote(url, safe=":/?#[]@!$&'()*+,;=%~-._")
+    safe = safe.replace("&", "&amp;").replace("|", "%7C")
+    return f"<{safe}|{escape(label)}>"
+
+
+def _cut(text: str, limit: int, suffix: str = "…") -> str:
+    return text if len(text) <= limit else text[: limit - len(suffix)] + suffix
+
+
+def worst(alerts: list[Alert]) -> str:
+    sev = [a.severity for a in alerts] or ["none"]
+    return min(sev, key=lambda s: SEVERITY_ORDER.index(s) if s in SEVERITY_ORDER else 99)
+
+
+def when(t: datetime, tz: ZoneInfo) -> str:
+    return t.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def duration(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    d, rest = divmod(seconds, 86400)
+    h, rest = divmod(rest, 3600)
+    m, s = divmod(rest, 60)
+    parts = [f"{d}d" if d else "", f"{h}h" if h else "", f"{m}m" if m and not d else ""]
+    return "".join(parts) or f"{s}s"
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _cut(text, MAX_SECTION)}}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(text, MAX_SECTION)}]}
+
+
+def title(incident: Incident) -> str:
+    alerts = list(incident.alerts.values())
+    names = sorted({a.name for a in alerts})
+    name = incident.group_labels.get("alertname") or (names[0] if len(names) == 1 else "")
+    if not name:
+        name = ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
+    if incident.resolved:
+        return f"{RESOLVED[0]} RESOLVED: {name}"
+    firing = incident.firing
+    emoji = SEVERITY.get(worst(firing), SEVERITY["none"])[0]
+    return f"{emoji} FIRING {len(firing)}: {name}"
+
+
+def fallback_text(incident: Incident, mention: str = "") -> str:
+    """The notification text (phone lock screens, screen readers); escaped like the rest."""
+    sev = "" if incident.resolved else f" [{worst(incident.firing)}]"
+    text = escape(title(incident) + sev)
+    common = incident.common_annotations.get("summary")
+    if common:
+        text += " " + escape(_cut(common, 200))
+    if mention and not incident.resolved and worst(incident.firing) == "critical":
+        text = f"{mention} {text}"  # a trusted setting (SLACK_CRITICAL_MENTION), not escaped
+    return text
+
+
+def _links(alert: Alert, incident: Incident, links: Links) -> list[str]:
+    notes = alert.annotations
+    out = []
+    if notes.get("runbook_url"):
+        out.append(link(notes["runbook_url"], "📖 Runbook"))
+    dashboard = notes.get("dashboard_url") or (
+        f"{links.grafana_url}/dashboards?query={urllib.parse.quote(alert.name)}"
+        if links.grafana_url
+        else ""
+    )
+    if dashboard:
+        out.append(link(dashboard, "📊 Dashboard"))
+    if alert.generator_url:
+        out.append(link(alert.generator_url, "📈 Prometheus"))
+    am = incident.external_url or links.alertmanager_url
+    if am:
+        keys = [k for k in ("alertname", *KEY_LABELS) if k in alert.labels]
+        out.append(link(silence_url(am, alert.labels, keys), "🔕 Silence"))
+    ns = alert.labels.get("namespace")
+    if links.kiali_url and ns:
+        svc = alert.labels.get("service") or alert.labels.get("destination_service_name")
+        path = (
+            f"/console/namespaces/{urllib.parse.quote(ns)}/services/{urllib.parse.quote(svc)}"
+            if svc
+            else f"/console/graph/namespaces/?namespaces={urllib.parse.quote(ns)}"
+        )
+        out.append(link(links.kiali_url + path, "🕸 Kiali"))
+    return out
+
+
+def _alert_line(a: Alert, common: Mapping[str, str], tz: ZoneInfo, now: datetime) -> str:
+    emoji = RESOLVED[0] if not a.firing else SEVERITY.get(a.severity, SEVERITY["none"])[0]
+    own = [
+        f"`{escape(k)}={escape(_cut(a.labels[k], 80))}`"
+        for k in KEY_LABELS
+        if k in a.labels and common.get(k) != a.labels[k]
+    ]
+    text = f"{emoji} *{escape(a.name)}* " + " ".join(own)
+    summary = a.annotations.get("summary")
+    if summary:
+        text += f" — {escape(_cut(summary, 200))}"
+    if a.firing:
+        age = duration((now - a.starts_at).total_seconds())
+        text += f" _(since {a.starts_at.astimezone(tz):%H:%M}, {age})_"
+    elif a.ends_at:
+        lasted = duration((a.ends_at - a.starts_at).total_seconds())
+        text += f" _(resolved {a.ends_at.astimezone(tz):%H:%M}, lasted {lasted})_"
+    return text
+
+
+def _log_block(logs: Mapping[str, Any] | None, tz: ZoneInfo, pending: bool) -> str:
+    if logs is None:
+        return "*Logs* _(asking Loki…)_" if pending else ""
+    status = logs.get("status")
+    if status == "disabled":
+        return ""
+    lines = logs.get("lines") or []
+    if not lines:
+        return f"*Logs:* {escape(logs.get('reason') or status)}"
+    head = "*Logs* (Loki, error lines first"
+    window = logs.get("window")
+    if window:
+        start, end = (datetime.fromisoformat(w).astimezone(tz) for w in window)
+        head += f", {start:%H:%M} to {end:%H:%M %Z}"
+    head += ")"
+    if logs.get("reason"):
+        head += f" _{escape(logs['reason'])}_"
+    body = []
+    for x in lines:
+        t = datetime.fromisoformat(x["time"]).astimezone(tz)
+        mark = "!" if x.get("error") else " "
+        body.append(f"{mark} {t:%H:%M:%S} {x['source']} {x['line']}".replace("```", "'''"))
+    text = escape("\n".join(body))
+    room = MAX_SECTION - len(head) - 10
+    return f"{head}\n```{_cut(text, room, suffix=' …')}```"
+
+
+def _analysis_block(analysis: Mapping[str, Any] | None, pending: bool) -> str:
+    if analysis is None:
+        return "*Analysis* _(in progress…)_" if pending else ""
+    text = analysis.get("text") or ""
+    # Models write **bold**; Slack's mrkdwn wants *bold*. Headings become bold lines.
+    text = re.sub(r"\*\*(.+?)\*\*", r"*\1*", escape(text))
+    text = re.sub(r"^#+\s*(.+)$", r"*\1*", text, flags=re.MULTILINE)
+    if analysis.get("kind") == "ai":
+        head = f"*🤖 AI analysis* _(Bedrock, {escape(analysis.get('model') or '')})_"
+    else:
+        head = "*📋 Summary* _(rule-based, not AI)_"
+    return f"{head}\n{text}"
+
+
+def render_blocks(
+    incident: Incident,
+    analysis: Mapping[str, Any] | None,
+    *,
+    logs: Mapping[str, Any] | None = None,
+    links: Links = Links(),
+    tz: ZoneInfo | None = None,
+    now: datetime | None = None,
+    pending_logs: bool = False,
+    pending_analysis: bool = False,
+) -> list[dict[str, Any]]:
+    """The blocks of the incident's message; within Slack's limits for any input."""
+    tz = tz or ZoneInfo("Asia/Seoul")
+    now = now or datetime.now(UTC)
+    alerts = list(incident.alerts.values())
+    firing = incident.firing
+    lead = firing[0] if firing else alerts[0]
+    common = incident.common_labels
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "header",
+            "text": {"type": "plain_text", "text": plain(title(incident)), "emoji": True},
+        }
+    ]
+    started = min(a.starts_at for a in alerts)
+    if incident.resolved:
+        ended = max(a.ends_at or now for a in alerts)
+        state = f"*Status:* resolved after {duration((ended - started).total_seconds())}"
+    else:
+        state = (
+            f"*Status:* firing ({len(firing)} of {len(alerts)})"
+            f"  •  *Severity:* {escape(worst(firing))}"
+        )
+    blocks.append(_section(f"{state}\n*Started:* {when(started, tz)}"))
+    notes = incident.common_annotations or lead.annotations
+    summary, description = notes.get("summary"), notes.get("description")
+    if summary or description:
+        text = f"*{escape(_cut(summary, 300))}*" if summary else ""
+        if description:
+            text += ("\n" if text else "") + escape(description)
+        blocks.append(_section(text))
+    fields = [
+        {"type": "mrkdwn", "text": f"*{escape(k)}*\n{escape(_cut(common[k], 200))}"}
+        for k in KEY_LABELS
+        if k in common
+    ][:10]
+    if fields:
+        blocks.append({"type": "section", "fields": fields})
+    if len(alerts) > 1 or incident.truncated_alerts:
+        ordered = sorted(alerts, key=lambda a: (not a.firing, a.starts_at))
+        shown = ordered[:MAX_LISTED]
+        chunk: list[str] = []
+        size = 0
+        for a in shown:
+            line = _cut(_alert_line(a, common, tz, now), 600)
+            if size + len(line) + 1 > MAX_SECTION - 100 and chunk:
+                blocks.append(_section("\n".join(chunk)))
+                chunk, size = [], 0
+            chunk.append(line)
+            size += len(line) + 1
+        hidden = len(alerts) - len(shown) + incident.truncated_alerts
+        if hidden:
+            chunk.append(f"_… and {hidden} more alert{'s' if hidden != 1 else ''} in this group_")
+        if chunk:
+            blocks.append(_section("\n".join(chunk)))
+    link_row = _links(lead, incident, links)
+    if link_row:
+        blocks.append(_context("  •  ".join(link_row)))
+    for text in (_log_block(logs, tz, pending_logs), _analysis_block(analysis, pending_analysis)):
+        if text:
+            blocks.append(_section(text))
+    blocks.append(
+        _context(
+            f"Alertmanager group `{escape(incident.group_id)}`"
+            f" · receiver {escape(incident.receiver)}"
+            f" · updated {now.astimezone(tz):%H:%M:%S %Z}"
+        )
+    )
+    return _fit(blocks)
+
+
+def _fit(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Keep the first blocks and the last (the footer) within MAX_BLOCKS."""
+    if len(blocks) <= MAX_BLOCKS:
+        return blocks
+    kept = blocks[: MAX_BLOCKS - 2]
+    dropped = len(blocks) - MAX_BLOCKS + 1
+    return [
+        *kept,
+        _context(f"_{dropped} more blocks left out (Slack's limit is {MAX_BLOCKS})_"),
+        blocks[-1],
+    ]
+
+
+def render_message(
+    incident: Incident,
+    analysis: Mapping[str, Any] | None,
+    *,
+    mention: str = "",
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """`chat.postMessage` / `chat.update` arguments: text + one coloured attachment of blocks."""
+    blocks = render_blocks(incident, analysis, **kwargs)
+    colour = (
+        RESOLVED[1]
+        if incident.resolved
+        else SEVERITY.get(worst(incident.firing), SEVERITY["none"])[1]
+    )
+    text = fallback_text(incident, mention)
+    return {"text": text, "attachments": [{"color": colour, "blocks": blocks, "fallback": text}]}
+
+
+def render_reply(resolved: list[Alert], joined: list[Alert], tz: ZoneInfo) -> str:
+    """The thread reply when alerts resolve or join an open incident."""
+    lines = []
+    for a in resolved[:20]:
+        lasted = duration(((a.ends_at or a.starts_at) - a.starts_at).total_seconds())
+        where = " ".join(
+            f"`{escape(k)}={escape(_cut(a.labels[k], 60))}`" for k in KEY_LABELS if k in a.labels
+        )
+        lines.append(f"{RESOLVED[0]} Resolved: *{escape(a.name)}* {where} (lasted {lasted})")
+    for a in joined[:20]:
+        emoji = SEVERITY.get(a.severity, SEVERITY["none"])[0]
+        where = " ".join(
+            f"`{escape(k)}={escape(_cut(a.labels[k], 60))}`" for k in KEY_LABELS if k in a.labels
+        )
+        since = a.starts_at.astimezone(tz)
+        lines.append(f"{emoji} Firing: *{escape(a.name)}* {where} since {since:%H:%M %Z}")
+    more = max(0, len(resolved) - 20) + max(0, len(joined) - 20)
+    if more:
+        lines.append(f"… and {more} more")
+    return _cut("\n".join(lines), 3900)
+
+
+def render_followup(
+    incident: Incident, analysis: Mapping[str, Any], logs: Mapping[str, Any] | None, tz: ZoneInfo
+) -> dict[str, Any]:
+    """For an incoming webhook, which cannot update: the analysis as a message of its own."""
+    blocks = [_section(f"Analysis for *{escape(title(incident))}*")]
+    log_text = _log_block(logs, tz, pending=False)
+    if log_text:
+        blocks.append(_section(log_text))
+    blocks.append(_section(_analysis_block(analysis, pending=False)))
+    text = f"Analysis: {escape(title(incident))}"
+    return {"text": text, "attachments": [{"color": "#9E9EA6", "blocks": blocks, "fallback": text}]}
+
+
+def render_analysis_message(
+    analysis: Mapping[str, Any], summary: str, tz: ZoneInfo
+) -> dict[str, Any]:
+    """`POST /api/v1/analyze`'s result, when it is posted to Slack."""
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": "🔎 Cluster state analysis"}},
+        _section(escape(summary)),
+        _section(_analysis_block(analysis, pending=False)),
+        _context(f"requested at {datetime.now(UTC).astimezone(tz):%Y-%m-%d %H:%M %Z}"),
+    ]
+    return {
+        "text": "Cluster state analysis",
+        "attachments": [{"color": "#36C5F0", "blocks": blocks}],
+    }

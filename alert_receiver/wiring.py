@@ -1,0 +1,81 @@
+"""Build the delivery side (pipeline + engine) from settings, clients and a store."""
+
+from __future__ import annotations
+
+from alert_receiver.analysis import Analyst, RelatedMetrics
+from alert_receiver.clients import Clients
+from alert_receiver.delivery import Delivery
+from alert_receiver.logs import LogFetcher
+from alert_receiver.metrics import Metrics
+from alert_receiver.pipeline import Pipeline
+from alert_receiver.settings import Settings
+from alert_receiver.slack import Links
+from alert_receiver.store.base import Store
+
+
+def build_pipeline(
+    settings: Settings, store: Store, clients: Clients, metrics: Metrics
+) -> Pipeline:
+    fetcher = LogFetcher(
+        clients.loki,
+        clients.redactor,
+        concurrency=settings.loki_concurrency,
+        timeout=settings.loki_timeout,
+        before=settings.loki_window_before,
+        after=settings.loki_window_after,
+        max_lines=settings.loki_max_lines,
+        max_streams=settings.loki_max_streams,
+        service_label=settings.loki_service_label,
+        observe=metrics.observer("loki"),
+    )
+    analyst = Analyst(
+        clients.bedrock,
+        RelatedMetrics(
+            clients.prometheus,
+            timeout=settings.prometheus_timeout,
+            observe=metrics.observer("prometheus"),
+        ),
+        clients.redactor,
+        language=settings.analysis_language,
+        max_prompt_chars=settings.bedrock_max_prompt_chars,
+        observe=metrics.observer("bedrock"),
+    )
+    return Pipeline(
+        store,
+        clients.slack,
+        fetcher,
+        analyst,
+        metrics,
+        first_post_wait=settings.first_post_wait,
+        tz=settings.timezone,
+        links=Links(settings.grafana_url, settings.kiali_url, settings.alertmanager_url),
+        mention=settings.slack_mention,
+        cache_ttl=settings.analysis_cache_ttl,
+    )
+
+
+def build_delivery(
+    settings: Settings,
+    store: Store,
+    clients: Clients,
+    metrics: Metrics,
+    *,
+    recover_prefix: str | None = None,
+    poll: float = 0.02,
+    retry_base: float = 1.0,
+) -> Delivery:
+    return Delivery(
+        store,
+        build_pipeline(settings, store, clients, metrics),
+        metrics,
+        concurrency={
+            "slack": settings.slack_concurrency,
+            "logs": settings.loki_concurrency,
+            "analysis": settings.analysis_concurrency,
+        },
+        recover_prefix=recover_prefix,
+        retry_base=retry_base,
+        retry_max=settings.retry_max_delay,
+        retention=settings.retention,
+        poll=poll,
+    )

@@ -1,0 +1,52 @@
+"""What every Slack transport shares (slack.py, slack_sink.py): the interface and its result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+DEFAULT_API_URL = "https://slack.com/api/"
+METADATA_EVENT = "alert_receiver_message"
+# Errors that mean "the message itself is wrong": sending it again cannot help.
+CONTENT_ERRORS = frozenset(
+    {
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "msg_too_long",
+        "no_text",
+        "invalid_metadata_format",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Posted:
+    channel: str
+    ts: str
+
+
+class Slack(Protocol):
+    supports_updates: bool
+
+    def post(
+        self,
+        text: str,
+        blocks: list[dict] | None = None,
+        *,
+        attachments: list[dict] | None = None,
+        thread_ts: str | None = None,
+        nonce: str | None = None,
+    ) -> Posted: ...
+
+    def update(
+        self,
+        ts: str,
+        text: str,
+        blocks: list[dict] | None = None,
+        *,
+        attachments: list[dict] | None = None,
+    ) -> Posted: ...
+
+    def find(self, nonce: str, since: float, thread_ts: str | None = None) -> str | None: ...
+
+    def close(self) -> None: ...

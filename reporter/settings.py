@@ -1,0 +1,206 @@
+"""Every setting of the reporter, read from the environment once (`Settings.from_env`).
+
+The names of the system this replaces are kept (`PROMETHEUS_URL`, `TEAM_EMAILS`,
+`BEDROCK_REPORT_AGENT_ID`, ...) so its ConfigMap and Secret keep working. Secrets come from the
+environment or from a mounted file (`<NAME>_FILE`, which wins) and are never printed. Every
+problem is reported at once. reporter/README.md lists every variable and its default; a test
+checks the two agree (`describe_env()`).
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+LANGUAGES = ("ko", "en")
+
+
+class SettingsError(ValueError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("invalid settings:\n" + "\n".join(f"  - {p}" for p in problems))
+        self.problems = problems
+
+
+def parse_seconds(text: str) -> float:
+    """`30`, `30s`, `2m`, `1h30m`, `500ms` -> seconds."""
+    text = text.strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h)", text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise ValueError(f"not a duration: {text!r} (use e.g. 30s, 2m)")
+    return sum(float(n) * units[u] for n, u in parts)
+
+
+def _url(text: str) -> str:
+    if not re.match(r"^https?://[^\s/]+", text.strip()):
+        raise ValueError(f"expected an http(s) URL, got {text!r}")
+    return text.strip().rstrip("/")
+
+
+def _emails(text: str) -> tuple[str, ...]:
+    out = tuple(a.strip() for a in re.split(r"[,;\s]+", text) if a.strip())
+    for a in out:
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", a):
+            raise ValueError(f"not an e-mail address: {a!r}")
+    return out
+
+
+def _tz(text: str) -> str:
+    zoneinfo.ZoneInfo(text.strip())  # raises for an unknown zone
+    return text.strip()
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _record(text: str) -> str:
+    text = text.strip()
+    if text and not re.fullmatch(
+        r"(configmap:[a-z0-9][-a-z0-9]*/[a-z0-9][-a-z0-9.]*|file:.+)", text
+    ):
+        raise ValueError(f"expected configmap:NAMESPACE/NAME or file:PATH, got {text!r}")
+    return text
+
+
+def _setting(env: str, default: Any = "", parse: Callable[[str], Any] = str, **kw: Any) -> Any:
+    return field(default=default, metadata={"env": env, "parse": parse, **kw})
+
+
+def _secret(env: str) -> Any:
+    return field(default="", repr=False, metadata={"env": env, "parse": str, "secret": True})
+
+
+@dataclass(frozen=True)
+class Settings:
+    # the report
+    language: str = _setting("REPORT_LANGUAGE", "ko", lambda t: t.strip().lower())
+    timezone: str = _setting("REPORT_TIMEZONE", "Asia/Seoul", _tz)
+    cluster_name: str = _setting("REPORT_CLUSTER_NAME", "")
+    top_n: int = _setting("REPORT_TOP_N", 10, _positive_int)
+    rules_config: str = _setting("REPORT_RULES_CONFIG", "")
+    out_dir: str = _setting("REPORT_OUT_DIR", "./reports")
+    delivery_record: str = _setting("REPORT_DELIVERY_RECORD", "", _record)
+    # Prometheus
+    prometheus_url: str = _setting("PROMETHEUS_URL", "", _url)
+    prometheus_timeout: float = _setting("PROMETHEUS_TIMEOUT", 60.0, parse_seconds)
+    prometheus_selector: str = _setting("REPORT_PROMETHEUS_SELECTOR", "")
+    # Kubernetes API
+    kubernetes: str = _setting("REPORT_KUBERNETES", "auto", lambda t: t.strip().lower())
+    kubeconfig: str = _setting("KUBECONFIG", "")
+    kubernetes_context: str = _setting("KUBERNETES_CONTEXT", "")
+    kubernetes_timeout: float = _setting("KUBERNETES_TIMEOUT", 15.0, parse_seconds)
+    # Loki
+    loki_url: str = _setting("LOKI_URL", "", _url)
+    loki_tenant: str = _setting("LOKI_TENANT_ID", "")
+    loki_timeout: float = _setting("LOKI_TIMEOUT", 30.0, parse_seconds)
+    loki_selector: str = _setting("REPORT_LOKI_SELECTOR", '{namespace=~".+"}')
+    loki_error_filter: str = _setting(
+        "REPORT_LOKI_ERROR_FILTER", "(?i)(error|exception|fatal|panic)"
+    )
+    loki_service_label: str = _setting("LOKI_SERVICE_LABEL", "app")
+    loki_sample_lines: int = _setting("REPORT_LOKI_SAMPLE_LINES", 2000, _positive_int)
+    # links shown in the report
+    grafana_url: str = _setting("GRAFANA_URL", "", _url)
+    kiali_url: str = _setting("KIALI_URL", "", _url)
+    # Bedrock
+    aws_region: str = _setting("AWS_REGION", "")
+    bedrock_model_id: str = _setting("BEDROCK_MODEL_ID", "")
+    bedrock_agent_id: str = _setting("BEDROCK_REPORT_AGENT_ID", "")
+    bedrock_agent_alias_id: str = _setting("BEDROCK_REPORT_AGENT_ALIAS_ID", "")
+    bedrock_endpoint_url: str = _setting("BEDROCK_ENDPOINT_URL", "", _url)
+    bedrock_timeout: float = _setting("BEDROCK_TIMEOUT", 60.0, parse_seconds)
+    bedrock_max_attempts: int = _setting("BEDROCK_MAX_ATTEMPTS", 3, _positive_int)
+    # Slack
+    slack_bot_token: str = _secret("SLACK_BOT_TOKEN")
+    slack_channel: str = _setting("SLACK_CHANNEL", "")
+    slack_api_url: str = _setting("SLACK_API_URL", "https://slack.com/api/")
+    slack_timeout: float = _setting("SLACK_TIMEOUT", 30.0, parse_seconds)
+    # e-mail
+    team_emails: tuple[str, ...] = _setting("TEAM_EMAILS", (), _emails)
+    ses_region: str = _setting("AWS_SES_REGION", "")
+    ses_from_email: str = _setting("AWS_SES_FROM_EMAIL", "")
+    ses_endpoint_url: str = _setting("AWS_SES_ENDPOINT_URL", "", _url)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        values: dict[str, Any] = {}
+        problems: list[str] = []
+        for f in fields(cls):
+            env = f.metadata["env"]
+            raw = environ.get(env)
+            if f.metadata.get("secret") and environ.get(f"{env}_FILE"):
+                path = environ[f"{env}_FILE"]
+                try:
+                    raw = Path(path).read_text(encoding="utf-8").strip()
+                except OSError as e:
+                    problems.append(f"{env}_FILE: cannot read {path}: {e.strerror}")
+                    continue
+            if env == "AWS_REGION" and not raw:
+                raw = environ.get("AWS_DEFAULT_REGION")
+            if raw is None or raw.strip() == "":
+                continue
+            try:
+                values[f.name] = f.metadata["parse"](raw)
+            except (ValueError, zoneinfo.ZoneInfoNotFoundError) as e:
+                problems.append(f"{env}: {e}")
+        settings = cls(**values)
+        problems += settings.problems()
+        if problems:
+            raise SettingsError(problems)
+        return settings
+
+    def problems(self) -> list[str]:
+        out = []
+        if not self.prometheus_url:
+            out.append("PROMETHEUS_URL: required (e.g. http://prometheus.bravo-monitoring-ns:9090)")
+        if self.language not in LANGUAGES:
+            out.append(f"REPORT_LANGUAGE: expected ko or en, got {self.language!r}")
+        if self.kubernetes not in ("auto", "off"):
+            out.append(f"REPORT_KUBERNETES: expected auto or off, got {self.kubernetes!r}")
+        if self.slack_bot_token and not self.slack_channel:
+            out.append("SLACK_CHANNEL: required with SLACK_BOT_TOKEN (a channel ID such as C0123)")
+        if self.slack_channel and not re.fullmatch(r"[CGD][A-Z0-9]{2,}", self.slack_channel):
+            out.append(
+                f"SLACK_CHANNEL: files.upload v2 needs a channel ID such as C0123ABCD, "
+                f"not a name: {self.slack_channel!r}"
+            )
+        if bool(self.bedrock_agent_id) != bool(self.bedrock_agent_alias_id):
+            out.append("BEDROCK_REPORT_AGENT_ID and BEDROCK_REPORT_AGENT_ALIAS_ID go together")
+        if self.team_emails and not (self.ses_region and self.ses_from_email):
+            out.append("TEAM_EMAILS: needs AWS_SES_REGION and AWS_SES_FROM_EMAIL")
+        return out
+
+    @property
+    def bedrock_enabled(self) -> bool:
+        return bool(self.bedrock_model_id or self.bedrock_agent_id)
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token and self.slack_channel)
+
+    @property
+    def email_enabled(self) -> bool:
+        return bool(self.team_emails and self.ses_region and self.ses_from_email)
+
+
+def describe_env() -> list[tuple[str, str, bool]]:
+    """(variable, default, secret) for every setting: the README's table is checked against it."""
+    out = []
+    for f in fields(Settings):
+        default = f.default
+        if isinstance(default, tuple):
+            default = ""
+        out.append((f.metadata["env"], str(default), bool(f.metadata.get("secret"))))
+    return out

@@ -1,0 +1,180 @@
+"""Both stores, same promises: real SQLite, and a real redis-server on a loopback port."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+import pytest
+
+from alert_receiver.model import Incident, NewTask
+from alert_receiver.payload import Notification
+from alert_receiver.store.redis import RedisStore
+from alert_receiver.store.sqlite import SqliteStore
+from tests.helpers import free_port, require_binary, stop
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    binary = require_binary("redis-server")
+    port = free_port()
+    data = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "yes",
+            "--dir",
+            str(data),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    import redis
+
+    client = redis.Redis(port=port)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+    client.close()
+    yield f"redis://127.0.0.1:{port}/0"
+    stop(proc)
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        s = SqliteStore(tmp_path / "q.db")
+    else:
+        url = request.getfixturevalue("redis_url")
+        s = RedisStore.from_url(url, prefix=f"t{time.monotonic_ns()}")
+    yield s
+    s.close()
+
+
+def notify(group: str, n: int = 0) -> NewTask:
+    return NewTask("notify", {"n": n}, serial_key=group)
+
+
+def test_a_groups_tasks_run_one_at_a_time_in_order(store):
+    store.enqueue([notify("g1", 1), notify("g1", 2), notify("g2", 3)])
+    first = store.claim("slack", "w", 30)
+    other = store.claim("slack", "w", 30)
+    assert (first.payload["n"], other.payload["n"]) == (1, 3)
+    assert store.claim("slack", "w", 30) is None  # g1's second waits for its first
+    store.commit(done=first)
+    assert store.claim("slack", "w", 30).payload["n"] == 2
+
+
+def test_lanes_are_separate_and_retry_waits(store):
+    store.enqueue([NewTask("analyze", {"x": 1}), notify("g")])
+    a = store.claim("analysis", "w", 30)
+    assert a.kind == "analyze"
+    assert a.attempts == 1
+    store.retry(a, 0.3, "throttled")
+    assert store.claim("analysis", "w", 30) is None
+    assert store.stats().retrying == 1
+    time.sleep(0.35)
+    again = store.claim("analysis", "w", 30)
+    assert again.id == a.id
+    assert again.attempts == 2
+
+
+def test_recover_releases_a_dead_owners_leases(store):
+    store.enqueue([notify("g")])
+    t = store.claim("slack", "host-a:1", 300)
+    assert store.claim("slack", "host-b:2", 300) is None
+    assert store.recover("host-b:") == 0
+    assert store.recover("host-a:") == 1
+    t2 = store.claim("slack", "host-b:2", 300)
+    assert t2.id == t.id
+    assert t2.attempts == 2
+
+
+def test_expired_lease_is_recovered_by_anyone(store):
+    store.enqueue([NewTask("logs", {})])
+    store.claim("logs", "gone:1", 0.1)
+    time.sleep(0.2)
+    assert store.recover("nobody:") == 1
+    assert store.claim("logs", "w", 30) is not None
+
+
+def test_commit_is_all_or_nothing_and_keeps_the_newest_enrichment(store):
+    n = Notification("r", "firing", "{}:{}", {}, {}, {}, "", ())
+    incident = Incident.start(n, time.time())
+    store.enqueue([notify(n.group_id)])
+    task = store.claim("slack", "w", 30)
+    store.commit(
+        done=task,
+        incident=incident,
+        seen=["fp|firing|t"],
+        enrichment=(incident.id, "logs", 2, {"lines": []}),
+        cache=("k", {"text": "cached"}, 60),
+        enqueue=[NewTask("logs", {"i": 1})],
+    )
+    assert store.seen(["fp|firing|t", "other"]) == {"fp|firing|t"}
+    assert store.incident(n.group_id).id == incident.id
+    assert store.cached("k") == {"text": "cached"}
+    assert store.stats().depth == {"slack": 0, "logs": 1, "analysis": 0}
+    store.commit(enrichment=(incident.id, "logs", 1, {"lines": ["old"]}))
+    assert store.enrichment(incident.id, "logs") == (2, {"lines": []})
+    store.commit(enrichment=(incident.id, "logs", 3, {"lines": ["new"]}))
+    assert store.enrichment(incident.id, "logs") == (3, {"lines": ["new"]})
+
+
+def test_stats_report_depth_and_age(store):
+    assert store.stats().oldest_age == 0
+    store.enqueue([NewTask("notify", {}, serial_key="g", created=time.time() - 30)])
+    stats = store.stats()
+    assert stats.depth["slack"] == 1
+    assert 29 < stats.oldest_age < 60
+
+
+def test_sqlite_survives_reopen(tmp_path):
+    s = SqliteStore(tmp_path / "q.db")
+    s.enqueue([notify("g", 7)])
+    s.claim("slack", "dead:1", 300)
+    s.close()
+    s = SqliteStore(tmp_path / "q.db")
+    assert s.recover("") == 1
+    assert s.claim("slack", "w", 30).payload == {"n": 7}
+    s.close()
+
+
+def test_sqlite_group_commit_under_concurrency(tmp_path):
+    import threading
+
+    s = SqliteStore(tmp_path / "q.db")
+    ids: list[str] = []
+    lock = threading.Lock()
+
+    def send(k: int) -> None:
+        for i in range(25):
+            got = s.enqueue([notify(f"g{k}", i)])
+            with lock:
+                ids.extend(got)
+
+    threads = [threading.Thread(target=send, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(ids)) == 200
+    assert s.stats().depth["slack"] == 200
+    seen = {}
+    while (task := s.claim("slack", "w", 30)) is not None:
+        seen.setdefault(task.serial_key, []).append(task.payload["n"])
+        s.commit(done=task)
+    assert all(v == list(range(25)) for v in seen.values())  # each sender's order kept
+    s.close()
