@@ -68,7 +68,7 @@ class GrafanaSettings:
 
     def kiali(self, path: str = "") -> str:
         """A page of Kiali's console, e.g. `namespaces/<ns>/services/<svc>`."""
-        return f"{self.kiali_url}/kiali/console/{path}"
+        return f"{self.kiali_url}/console/{path}"
 
     def link(self, key: str) -> str:
         """A dashboard's path inside Grafana, relative so it works behind any proxy or subpath."""

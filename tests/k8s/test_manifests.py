@@ -57,11 +57,24 @@ def _kustomize_files(directory: Path) -> set[Path]:
     return files
 
 
+def _is_kubernetes_object(path: Path) -> bool:
+    docs = [d for d in yaml.safe_load_all(path.read_text()) if d]
+    return bool(docs) and all(isinstance(d, dict) and "kind" in d for d in docs)
+
+
 def test_kustomization_lists_every_file():
-    on_disk = {p for p in K8S.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml")} - {
-        p for p in K8S.rglob("*.example.yaml")
+    """Every Kubernetes object file (but the Secret template) is applied by `kubectl apply -k`;
+    the other YAML is a config a kustomization names, or the plain Alertmanager config."""
+    on_disk = {
+        p
+        for p in K8S.rglob("*")
+        if p.is_file() and p.suffix in (".yaml", ".yml") and not p.name.endswith(".example.yaml")
     }
-    assert on_disk - _kustomize_files(K8S) == set()
+    listed = _kustomize_files(K8S)
+    objects = {p for p in on_disk if _is_kubernetes_object(p)}
+    assert objects - listed == set()
+    others = {p.relative_to(K8S).as_posix() for p in on_disk - objects - listed}
+    assert others == {"alertmanager/alertmanager.yml"}
 
 
 def test_builtin_objects_validate_against_the_schemas(rendered):
@@ -237,3 +250,125 @@ def test_reporter_rbac_is_read_nodes_and_pods_and_its_own_configmap(rendered):
     assert named["resourceNames"] == ["reporter-delivery-record"]
     assert set(named["verbs"]) == {"get", "update"}
     assert (create["resources"], create["verbs"]) == (["configmaps"], ["create"])
+
+
+def _matchers(items: list[dict]) -> list[str]:
+    return [f'{m["name"]}{m.get("matchType", "=")}"{m["value"]}"' for m in items]
+
+
+def _route_from_cr(route: dict) -> dict:
+    keys = {
+        "groupBy": "group_by",
+        "groupWait": "group_wait",
+        "groupInterval": "group_interval",
+        "repeatInterval": "repeat_interval",
+        "receiver": "receiver",
+    }
+    out = {plain: route[cr] for cr, plain in keys.items() if cr in route}
+    if "matchers" in route:
+        out["matchers"] = _matchers(route["matchers"])
+    if "routes" in route:
+        out["routes"] = [_route_from_cr(r) for r in route["routes"]]
+    return out
+
+
+def test_alertmanager_config_and_its_custom_resource_route_alike():
+    """The plain config (no operator; the demo and the e2e test run it) and the
+    AlertmanagerConfig must not drift apart."""
+    plain = yaml.safe_load((K8S / "alertmanager" / "alertmanager.yml").read_text())
+    cr = yaml.safe_load((K8S / "alertmanager" / "alertmanagerconfig.yaml").read_text())["spec"]
+    assert _route_from_cr(cr["route"]) == plain["route"]
+    assert [
+        {
+            "source_matchers": _matchers(r["sourceMatch"]),
+            "target_matchers": _matchers(r["targetMatch"]),
+            "equal": r["equal"],
+        }
+        for r in cr["inhibitRules"]
+    ] == plain["inhibit_rules"]
+    urls = {r["name"]: [w["url"] for w in r["webhookConfigs"]] for r in cr["receivers"]}
+    assert urls == {r["name"]: [w["url"] for w in r["webhook_configs"]] for r in plain["receivers"]}
+    (hook,) = plain["receivers"][0]["webhook_configs"]
+    assert hook["send_resolved"] is True
+    assert hook["http_config"]["authorization"]["credentials_file"].endswith(
+        "/bravo-secrets/ALERT_RECEIVER_TOKEN"
+    )
+
+
+def test_plain_alertmanager_config_passes_amtool():
+    amtool = require_binary("amtool")
+    proc = subprocess.run(
+        [amtool, "check-config", str(K8S / "alertmanager" / "alertmanager.yml")],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_critical_probe_alerts_are_sent_without_waiting():
+    plain = yaml.safe_load((K8S / "alertmanager" / "alertmanager.yml").read_text())
+    (probe,) = [
+        r for r in plain["route"]["routes"] if 'alertname="HealthcheckProbeFailed"' in r["matchers"]
+    ]
+    assert probe["group_wait"] == "0s"
+    assert probe["receiver"] == plain["route"]["receiver"]
+
+
+def _find(rendered: list[dict], kind: str, name: str) -> dict:
+    (doc,) = [d for d in rendered if d["kind"] == kind and d["metadata"]["name"] == name]
+    return doc
+
+
+def test_exporter_and_receiver_have_no_kubernetes_api_access(rendered):
+    bound = {
+        s["name"]
+        for d in rendered
+        if d["kind"] in ("RoleBinding", "ClusterRoleBinding")
+        for s in d["subjects"]
+    }
+    for name in ("healthcheck-exporter", "alert-receiver"):
+        assert _find(rendered, "ServiceAccount", name)["automountServiceAccountToken"] is False
+        assert name not in bound
+    for kind, name in (("DaemonSet", "healthcheck-exporter"), ("Deployment", "alert-receiver")):
+        assert _pod_spec(_find(rendered, kind, name))["automountServiceAccountToken"] is False
+
+
+def test_receiver_is_highly_available_and_probed(rendered):
+    deploy = _find(rendered, "Deployment", "alert-receiver")
+    assert deploy["spec"]["replicas"] >= 2
+    assert deploy["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+    (c,) = _pod_spec(deploy)["containers"]
+    assert c["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert c["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    env = {e["name"]: e.get("value") for e in c["env"]}
+    assert env["REDIS_URL_FILE"].startswith("/etc/alert-receiver/secrets/")
+    pdb = _find(rendered, "PodDisruptionBudget", "alert-receiver")
+    assert pdb["spec"]["minAvailable"] == 1
+    hpa = _find(rendered, "HorizontalPodAutoscaler", "alert-receiver")
+    assert hpa["spec"]["minReplicas"] >= 2
+    assert hpa["spec"]["scaleTargetRef"]["name"] == "alert-receiver"
+    redis = _find(rendered, "StatefulSet", "alert-receiver-redis")
+    args = _pod_spec(redis)["containers"][0]["args"]
+    assert args[args.index("--appendfsync") + 1] == "always"  # 2xx only once on disk
+
+
+def test_alertmanager_reaches_the_receiver_service(rendered):
+    svc = _find(rendered, "Service", "alert-receiver")
+    (port,) = svc["spec"]["ports"]
+    url = f"http://{svc['metadata']['name']}.{svc['metadata']['namespace']}:{port['port']}"
+    plain = yaml.safe_load((K8S / "alertmanager" / "alertmanager.yml").read_text())
+    (hook,) = plain["receivers"][0]["webhook_configs"]
+    assert hook["url"] == f"{url}/api/v1/alerts"
+
+
+def test_only_monitoring_may_reach_the_services(rendered):
+    policies = {d["metadata"]["name"]: d for d in rendered if d["kind"] == "NetworkPolicy"}
+    assert {"healthcheck-exporter", "alert-receiver", "alert-receiver-redis", "reporter"} <= set(
+        policies
+    )
+    for name in ("healthcheck-exporter", "alert-receiver"):
+        for rule in policies[name]["spec"]["ingress"]:
+            for peer in rule["from"]:
+                ns = peer["namespaceSelector"]["matchLabels"]
+                assert ns == {"kubernetes.io/metadata.name": "bravo-monitoring-ns"}, name
+    assert "ingress" not in policies["reporter"]["spec"]  # nothing may connect to it
