@@ -166,7 +166,7 @@ def test_links_lead_somewhere(
         assert [link["title"] for link in bar] == ["Monitoring pack", "Kiali", "Runbooks"], key
         assert bar[0]["tags"] == ["monitoring-pack"], key
         assert bar[0]["keepTime"], key
-        assert bar[1]["url"] == f"{shipped.kiali_url}/kiali/console/graph/namespaces/"
+        assert bar[1]["url"] == f"{shipped.kiali_url}/console/graph/namespaces/"
         assert bar[2]["url"] == shipped.rules.runbook_base_url
         assert all("placement" not in link for link in bar), key
         for link in links(data):
