@@ -10,32 +10,18 @@ The table in alert_receiver/README.md lists every variable and its default.
 from __future__ import annotations
 
 import re
-import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from pathlib import Path
 from typing import Any
 
-_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-class SettingsError(ValueError):
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("invalid settings:\n" + "\n".join(f"  - {p}" for p in problems))
-        self.problems = problems
-
-
-def parse_duration(text: str) -> float:
-    """`1.5s`, `5m`, `1h30m`, `250ms` or `12` (seconds) -> seconds."""
-    text = text.strip()
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)", text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        raise ValueError(f"not a duration: {text!r} (use e.g. 500ms, 2s, 5m, 1h)")
-    return sum(float(n) * _UNITS[u] for n, u in parts)
+from integrations.env import (
+    parse_duration,
+    parse_positive_int,
+    parse_timezone,
+    parse_url,
+    setting,
+    settings_from_env,
+)
 
 
 def _bool(text: str) -> bool:
@@ -47,19 +33,6 @@ def _bool(text: str) -> bool:
     raise ValueError(f"expected true or false, got {text!r}")
 
 
-def _url(text: str) -> str:
-    if not re.match(r"^https?://[^\s/]+", text):
-        raise ValueError(f"expected an http(s) URL, got {text!r}")
-    return text.rstrip("/")
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise ValueError(f"expected a positive integer, got {text!r}")
-    return value
-
-
 def _size(text: str) -> int:
     m = re.fullmatch(r"\s*(\d+)\s*(B|KiB|MiB|GiB|KB|MB|GB)?\s*", text)
     if not m:
@@ -68,13 +41,8 @@ def _size(text: str) -> int:
     return int(m.group(1)) * scale.get(m.group(2) or "B", 1)
 
 
-def _tz(text: str) -> str:
-    zoneinfo.ZoneInfo(text)  # raises for an unknown zone
-    return text
-
-
 def _setting(env: str, default: Any = None, parse: Callable[[str], Any] = str, **kw: Any) -> Any:
-    return field(default=default, metadata={"env": env, "parse": parse, **kw})
+    return setting(env, default, parse, **kw)
 
 
 @dataclass(frozen=True)
@@ -94,39 +62,39 @@ class Settings:
     retention: float = _setting("ALERT_RECEIVER_RETENTION", 14 * 86400, parse_duration)
     # delivery
     first_post_wait: float = _setting("ALERT_RECEIVER_FIRST_POST_WAIT", 1.5, parse_duration)
-    slack_concurrency: int = _setting("ALERT_RECEIVER_SLACK_CONCURRENCY", 4, _positive_int)
-    loki_concurrency: int = _setting("LOKI_CONCURRENCY", 8, _positive_int)
-    analysis_concurrency: int = _setting("BEDROCK_CONCURRENCY", 4, _positive_int)
+    slack_concurrency: int = _setting("ALERT_RECEIVER_SLACK_CONCURRENCY", 4, parse_positive_int)
+    loki_concurrency: int = _setting("LOKI_CONCURRENCY", 8, parse_positive_int)
+    analysis_concurrency: int = _setting("BEDROCK_CONCURRENCY", 4, parse_positive_int)
     retry_max_delay: float = _setting("ALERT_RECEIVER_RETRY_MAX_DELAY", 300.0, parse_duration)
-    web_workers: int = _setting("ALERT_RECEIVER_WEB_WORKERS", 1, _positive_int)
-    web_threads: int = _setting("ALERT_RECEIVER_WEB_THREADS", 8, _positive_int)
+    web_workers: int = _setting("ALERT_RECEIVER_WEB_WORKERS", 1, parse_positive_int)
+    web_threads: int = _setting("ALERT_RECEIVER_WEB_THREADS", 8, parse_positive_int)
     delivery_nice: int = _setting("ALERT_RECEIVER_DELIVERY_NICE", 10, int)
     # links and display
-    timezone: str = _setting("REPORT_TIMEZONE", "Asia/Seoul", _tz)
-    grafana_url: str = _setting("GRAFANA_URL", "", _url)
-    kiali_url: str = _setting("KIALI_URL", "", _url)
-    alertmanager_url: str = _setting("ALERTMANAGER_URL", "", _url)
-    prometheus_url: str = _setting("PROMETHEUS_URL", "", _url)
+    timezone: str = _setting("REPORT_TIMEZONE", "Asia/Seoul", parse_timezone)
+    grafana_url: str = _setting("GRAFANA_URL", "", parse_url)
+    kiali_url: str = _setting("KIALI_URL", "", parse_url)
+    alertmanager_url: str = _setting("ALERTMANAGER_URL", "", parse_url)
+    prometheus_url: str = _setting("PROMETHEUS_URL", "", parse_url)
     prometheus_timeout: float = _setting("PROMETHEUS_TIMEOUT", 5.0, parse_duration)
     # Loki
-    loki_url: str = _setting("LOKI_URL", "", _url)
+    loki_url: str = _setting("LOKI_URL", "", parse_url)
     loki_tenant: str = _setting("LOKI_TENANT_ID", "")
     loki_timeout: float = _setting("LOKI_TIMEOUT", 5.0, parse_duration)
     loki_window_before: float = _setting("LOKI_WINDOW_BEFORE", 300.0, parse_duration)
     loki_window_after: float = _setting("LOKI_WINDOW_AFTER", 300.0, parse_duration)
-    loki_max_lines: int = _setting("LOKI_MAX_LINES", 12, _positive_int)
-    loki_max_streams: int = _setting("LOKI_MAX_STREAMS", 3, _positive_int)
+    loki_max_lines: int = _setting("LOKI_MAX_LINES", 12, parse_positive_int)
+    loki_max_streams: int = _setting("LOKI_MAX_STREAMS", 3, parse_positive_int)
     loki_service_label: str = _setting("LOKI_SERVICE_LABEL", "app")
     # Bedrock
     aws_region: str = _setting("AWS_REGION", "")
     bedrock_model_id: str = _setting("BEDROCK_MODEL_ID", "")
     bedrock_agent_id: str = _setting("BEDROCK_ANALYSIS_AGENT_ID", "")
     bedrock_agent_alias_id: str = _setting("BEDROCK_ANALYSIS_AGENT_ALIAS_ID", "")
-    bedrock_endpoint_url: str = _setting("BEDROCK_ENDPOINT_URL", "", _url)
+    bedrock_endpoint_url: str = _setting("BEDROCK_ENDPOINT_URL", "", parse_url)
     bedrock_timeout: float = _setting("BEDROCK_TIMEOUT", 30.0, parse_duration)
-    bedrock_max_attempts: int = _setting("BEDROCK_MAX_ATTEMPTS", 4, _positive_int)
-    bedrock_max_prompt_chars: int = _setting("BEDROCK_MAX_PROMPT_CHARS", 12000, _positive_int)
-    bedrock_max_tokens: int = _setting("BEDROCK_MAX_TOKENS", 1024, _positive_int)
+    bedrock_max_attempts: int = _setting("BEDROCK_MAX_ATTEMPTS", 4, parse_positive_int)
+    bedrock_max_prompt_chars: int = _setting("BEDROCK_MAX_PROMPT_CHARS", 12000, parse_positive_int)
+    bedrock_max_tokens: int = _setting("BEDROCK_MAX_TOKENS", 1024, parse_positive_int)
     analysis_cache_ttl: float = _setting("ANALYSIS_CACHE_TTL", 86400.0, parse_duration)
     analysis_language: str = _setting("REPORT_LANGUAGE", "ko")
     # Slack
@@ -148,32 +116,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
-        values: dict[str, Any] = {}
-        problems: list[str] = []
-        for f in fields(cls):
-            env = f.metadata["env"]
-            raw = environ.get(env)
-            if f.metadata.get("secret"):
-                path = environ.get(f"{env}_FILE")
-                if path:
-                    try:
-                        raw = Path(path).read_text(encoding="utf-8").strip()
-                    except OSError as e:
-                        problems.append(f"{env}_FILE: cannot read {path}: {e.strerror}")
-                        continue
-            if env == "AWS_REGION" and not raw:
-                raw = environ.get("AWS_DEFAULT_REGION")
-            if raw is None or raw.strip() == "":  # empty = unset, as in a ConfigMap
-                continue
-            try:
-                values[f.name] = f.metadata.get("parse", str)(raw)
-            except (ValueError, zoneinfo.ZoneInfoNotFoundError) as e:
-                problems.append(f"{env}: {e}")
-        settings = cls(**values)
-        problems += settings.problems()
-        if problems:
-            raise SettingsError(problems)
-        return settings
+        return settings_from_env(cls, environ)
 
     def problems(self) -> list[str]:
         out = []

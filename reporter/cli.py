@@ -22,6 +22,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from integrations.bedrock import BedrockClient
+from integrations.env import SettingsError
 from integrations.errors import IntegrationError, NotConfigured
 from integrations.kubernetes import KubernetesClient, in_cluster_namespace
 from integrations.logfmt import setup_logging
@@ -46,7 +47,7 @@ from reporter.pdf import PdfError, html_to_pdf
 from reporter.period import KINDS, default_end, parse_end, period_for
 from reporter.queries import Queries, check_matchers
 from reporter.render import render_html
-from reporter.settings import Settings, SettingsError
+from reporter.settings import Settings
 from reporter.tables import build_tables
 from rules import ConfigError, load_config
 from rules.config import DEFAULT_CONFIG

@@ -10,39 +10,20 @@ checks the two agree (`describe_env()`).
 from __future__ import annotations
 
 import re
-import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from pathlib import Path
 from typing import Any
 
+from integrations.env import (
+    parse_duration,
+    parse_positive_int,
+    parse_timezone,
+    parse_url,
+    setting,
+    settings_from_env,
+)
+
 LANGUAGES = ("ko", "en")
-
-
-class SettingsError(ValueError):
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("invalid settings:\n" + "\n".join(f"  - {p}" for p in problems))
-        self.problems = problems
-
-
-def parse_seconds(text: str) -> float:
-    """`30`, `30s`, `2m`, `1h30m`, `500ms` -> seconds."""
-    text = text.strip()
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
-    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h)", text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        raise ValueError(f"not a duration: {text!r} (use e.g. 30s, 2m)")
-    return sum(float(n) * units[u] for n, u in parts)
-
-
-def _url(text: str) -> str:
-    if not re.match(r"^https?://[^\s/]+", text.strip()):
-        raise ValueError(f"expected an http(s) URL, got {text!r}")
-    return text.strip().rstrip("/")
 
 
 def _emails(text: str) -> tuple[str, ...]:
@@ -51,18 +32,6 @@ def _emails(text: str) -> tuple[str, ...]:
         if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", a):
             raise ValueError(f"not an e-mail address: {a!r}")
     return out
-
-
-def _tz(text: str) -> str:
-    zoneinfo.ZoneInfo(text.strip())  # raises for an unknown zone
-    return text.strip()
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise ValueError(f"expected a positive integer, got {text!r}")
-    return value
 
 
 def _record(text: str) -> str:
@@ -75,7 +44,7 @@ def _record(text: str) -> str:
 
 
 def _setting(env: str, default: Any = "", parse: Callable[[str], Any] = str, **kw: Any) -> Any:
-    return field(default=default, metadata={"env": env, "parse": parse, **kw})
+    return setting(env, default, parse, **kw)
 
 
 def _secret(env: str) -> Any:
@@ -86,80 +55,56 @@ def _secret(env: str) -> Any:
 class Settings:
     # the report
     language: str = _setting("REPORT_LANGUAGE", "ko", lambda t: t.strip().lower())
-    timezone: str = _setting("REPORT_TIMEZONE", "Asia/Seoul", _tz)
+    timezone: str = _setting("REPORT_TIMEZONE", "Asia/Seoul", parse_timezone)
     cluster_name: str = _setting("REPORT_CLUSTER_NAME", "")
-    top_n: int = _setting("REPORT_TOP_N", 10, _positive_int)
+    top_n: int = _setting("REPORT_TOP_N", 10, parse_positive_int)
     rules_config: str = _setting("REPORT_RULES_CONFIG", "")
     out_dir: str = _setting("REPORT_OUT_DIR", "./reports")
     delivery_record: str = _setting("REPORT_DELIVERY_RECORD", "", _record)
     # Prometheus
-    prometheus_url: str = _setting("PROMETHEUS_URL", "", _url)
-    prometheus_timeout: float = _setting("PROMETHEUS_TIMEOUT", 60.0, parse_seconds)
+    prometheus_url: str = _setting("PROMETHEUS_URL", "", parse_url)
+    prometheus_timeout: float = _setting("PROMETHEUS_TIMEOUT", 60.0, parse_duration)
     prometheus_selector: str = _setting("REPORT_PROMETHEUS_SELECTOR", "")
     # Kubernetes API
     kubernetes: str = _setting("REPORT_KUBERNETES", "auto", lambda t: t.strip().lower())
     kubeconfig: str = _setting("KUBECONFIG", "")
     kubernetes_context: str = _setting("KUBERNETES_CONTEXT", "")
-    kubernetes_timeout: float = _setting("KUBERNETES_TIMEOUT", 15.0, parse_seconds)
+    kubernetes_timeout: float = _setting("KUBERNETES_TIMEOUT", 15.0, parse_duration)
     # Loki
-    loki_url: str = _setting("LOKI_URL", "", _url)
+    loki_url: str = _setting("LOKI_URL", "", parse_url)
     loki_tenant: str = _setting("LOKI_TENANT_ID", "")
-    loki_timeout: float = _setting("LOKI_TIMEOUT", 30.0, parse_seconds)
+    loki_timeout: float = _setting("LOKI_TIMEOUT", 30.0, parse_duration)
     loki_selector: str = _setting("REPORT_LOKI_SELECTOR", '{namespace=~".+"}')
     loki_error_filter: str = _setting(
         "REPORT_LOKI_ERROR_FILTER", "(?i)(error|exception|fatal|panic)"
     )
     loki_service_label: str = _setting("LOKI_SERVICE_LABEL", "app")
-    loki_sample_lines: int = _setting("REPORT_LOKI_SAMPLE_LINES", 2000, _positive_int)
+    loki_sample_lines: int = _setting("REPORT_LOKI_SAMPLE_LINES", 2000, parse_positive_int)
     # links shown in the report
-    grafana_url: str = _setting("GRAFANA_URL", "", _url)
-    kiali_url: str = _setting("KIALI_URL", "", _url)
+    grafana_url: str = _setting("GRAFANA_URL", "", parse_url)
+    kiali_url: str = _setting("KIALI_URL", "", parse_url)
     # Bedrock
     aws_region: str = _setting("AWS_REGION", "")
     bedrock_model_id: str = _setting("BEDROCK_MODEL_ID", "")
     bedrock_agent_id: str = _setting("BEDROCK_REPORT_AGENT_ID", "")
     bedrock_agent_alias_id: str = _setting("BEDROCK_REPORT_AGENT_ALIAS_ID", "")
-    bedrock_endpoint_url: str = _setting("BEDROCK_ENDPOINT_URL", "", _url)
-    bedrock_timeout: float = _setting("BEDROCK_TIMEOUT", 60.0, parse_seconds)
-    bedrock_max_attempts: int = _setting("BEDROCK_MAX_ATTEMPTS", 3, _positive_int)
+    bedrock_endpoint_url: str = _setting("BEDROCK_ENDPOINT_URL", "", parse_url)
+    bedrock_timeout: float = _setting("BEDROCK_TIMEOUT", 60.0, parse_duration)
+    bedrock_max_attempts: int = _setting("BEDROCK_MAX_ATTEMPTS", 3, parse_positive_int)
     # Slack
     slack_bot_token: str = _secret("SLACK_BOT_TOKEN")
     slack_channel: str = _setting("SLACK_CHANNEL", "")
     slack_api_url: str = _setting("SLACK_API_URL", "https://slack.com/api/")
-    slack_timeout: float = _setting("SLACK_TIMEOUT", 30.0, parse_seconds)
+    slack_timeout: float = _setting("SLACK_TIMEOUT", 30.0, parse_duration)
     # e-mail
     team_emails: tuple[str, ...] = _setting("TEAM_EMAILS", (), _emails)
     ses_region: str = _setting("AWS_SES_REGION", "")
     ses_from_email: str = _setting("AWS_SES_FROM_EMAIL", "")
-    ses_endpoint_url: str = _setting("AWS_SES_ENDPOINT_URL", "", _url)
+    ses_endpoint_url: str = _setting("AWS_SES_ENDPOINT_URL", "", parse_url)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
-        values: dict[str, Any] = {}
-        problems: list[str] = []
-        for f in fields(cls):
-            env = f.metadata["env"]
-            raw = environ.get(env)
-            if f.metadata.get("secret") and environ.get(f"{env}_FILE"):
-                path = environ[f"{env}_FILE"]
-                try:
-                    raw = Path(path).read_text(encoding="utf-8").strip()
-                except OSError as e:
-                    problems.append(f"{env}_FILE: cannot read {path}: {e.strerror}")
-                    continue
-            if env == "AWS_REGION" and not raw:
-                raw = environ.get("AWS_DEFAULT_REGION")
-            if raw is None or raw.strip() == "":
-                continue
-            try:
-                values[f.name] = f.metadata["parse"](raw)
-            except (ValueError, zoneinfo.ZoneInfoNotFoundError) as e:
-                problems.append(f"{env}: {e}")
-        settings = cls(**values)
-        problems += settings.problems()
-        if problems:
-            raise SettingsError(problems)
-        return settings
+        return settings_from_env(cls, environ)
 
     def problems(self) -> list[str]:
         out = []

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from alert_receiver.settings import Settings, SettingsError, describe_env, parse_duration
+from alert_receiver.settings import Settings, describe_env
+from integrations.env import SettingsError, parse_duration
 
 
 def test_defaults():

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from reporter.settings import Settings, SettingsError, describe_env
+from integrations.env import SettingsError
+from reporter.settings import Settings, describe_env
 
 README = Path(__file__).parents[2] / "reporter" / "README.md"
 BASE = {"PROMETHEUS_URL": "http://prometheus.bravo-monitoring-ns:9090"}
