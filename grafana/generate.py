@@ -16,11 +16,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from grafana.dashboards import DASHBOARDS
 from grafana.sdk import to_data
 from grafana.settings import PACK_TAG, GrafanaSettings
+from rules.generate import LiteralBlock, dump
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
@@ -72,7 +71,7 @@ def render_provisioning(s: GrafanaSettings) -> str:
             }
         ],
     }
-    return header(s) + dump_yaml(provider)
+    return header(s) + dump(provider)
 
 
 def configmap_name(file_name: str) -> str:
@@ -97,15 +96,15 @@ def render_configmaps(s: GrafanaSettings, dashboards: dict[str, str]) -> dict[st
                 # Honoured when the sidecar's folderAnnotation is grafana_folder.
                 "annotations": {"grafana_folder": s.folder},
             },
-            "data": {file_name: _Literal(text)},
+            "data": {file_name: LiteralBlock(text)},
         }
-        out[f"{Path(file_name).stem}.yaml"] = header(s) + dump_yaml(resource)
+        out[f"{Path(file_name).stem}.yaml"] = header(s) + dump(resource)
     kustomization = {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
         "resources": sorted(out),
     }
-    out["kustomization.yaml"] = header(s) + dump_yaml(kustomization)
+    out["kustomization.yaml"] = header(s) + dump(kustomization)
     return out
 
 
@@ -153,31 +152,3 @@ def _is_ours_json(path: Path) -> bool:
     except ValueError:
         return False
     return isinstance(data, dict) and PACK_TAG in (data.get("tags") or [])
-
-
-class _Literal(str):
-    """Dashboard JSON inside a ConfigMap, dumped as a YAML literal block to stay diff-able."""
-
-
-class _Dumper(yaml.SafeDumper):
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-def _represent_literal(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
-    return dumper.represent_scalar("tag:yaml.org,2002:str", str(data), style="|")
-
-
-_Dumper.add_representer(_Literal, _represent_literal)
-
-
-def dump_yaml(data: Any) -> str:
-    """YAML as rules/generate.py writes it: keys in order, block style, no line folding."""
-    return yaml.dump(
-        data,
-        Dumper=_Dumper,
-        sort_keys=False,
-        default_flow_style=False,
-        allow_unicode=True,
-        width=1_000_000,
-    )

@@ -178,12 +178,13 @@ def write_files(files: dict[Path, str], out_dir: Path = GENERATED_DIR) -> list[P
     return touched
 
 
-class _Block(str):
-    """A multi-line PromQL expression, dumped as a YAML literal block (`|`) to stay readable."""
+class LiteralBlock(str):
+    """Text dumped as a YAML literal block (`|`) to stay readable and diff-able: a multi-line
+    PromQL expression here, a dashboard's JSON in a ConfigMap (grafana/)."""
 
 
 def _block(expr: str) -> str:
-    return _Block(expr + "\n") if "\n" in expr else expr
+    return LiteralBlock(expr + "\n") if "\n" in expr else expr
 
 
 class _Dumper(yaml.SafeDumper):
@@ -195,10 +196,12 @@ def _represent_block(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
     return dumper.represent_scalar("tag:yaml.org,2002:str", str(data), style="|")
 
 
-_Dumper.add_representer(_Block, _represent_block)
+_Dumper.add_representer(LiteralBlock, _represent_block)
 
 
 def dump(data: Any) -> str:
+    """YAML as every generated file of the pack is written: keys in order, block style, no
+    line folding, so regenerating is byte-for-byte stable."""
     return yaml.dump(
         data,
         Dumper=_Dumper,
