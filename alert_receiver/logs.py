@@ -56,7 +56,11 @@ def stream_matchers(alert: Alert, service_label: str) -> dict[str, str]:
     """Loki matchers for an alert's workload labels; empty when it names none."""
     labels = alert.labels
     out = {k: labels[k] for k in ("namespace", "pod", "container") if labels.get(k)}
-    service = labels.get("service") or labels.get("destination_service_name")
+    # A probe alert names its `target` only (the exporter's probe name, by convention the
+    # service's): the best guess at whose logs tell why it is down.
+    service = (
+        labels.get("service") or labels.get("destination_service_name") or labels.get("target")
+    )
     if service and "pod" not in out:
         out[service_label] = service
     if set(out) == {"namespace"}:

@@ -5,6 +5,8 @@ POST /break/db           close the database's TCP port (the exporter's tcp probe
 POST /fix/db             open it again
 POST /break/web          make /healthz answer 503
 POST /fix/web            make it answer 200 again
+POST /heartbeat          the dead man's switch Alertmanager pings with HealthcheckWatchdog
+GET  /heartbeat          how many pings arrived
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ class Workload:
     def __init__(self, db_port: int) -> None:
         self.db_port = db_port
         self.web_broken = False
+        self.heartbeats = 0
         self._db: socket.socket | None = None
         self._lock = threading.Lock()
         self.fix_db()
@@ -48,7 +51,9 @@ class Workload:
 def handler(workload: Workload) -> type[http.server.BaseHTTPRequestHandler]:
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            if self.path == "/healthz":
+            if self.path == "/heartbeat":
+                self._reply(200, f"{workload.heartbeats} heartbeats")
+            elif self.path == "/healthz":
                 self._reply(
                     503 if workload.web_broken else 200, "down" if workload.web_broken else "ok"
                 )
@@ -56,6 +61,11 @@ def handler(workload: Workload) -> type[http.server.BaseHTTPRequestHandler]:
                 self._reply(200, __doc__ or "")
 
         def do_POST(self) -> None:
+            if self.path == "/heartbeat":
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                workload.heartbeats += 1
+                self._reply(200, "ok")
+                return
             actions = {
                 "/break/db": workload.break_db,
                 "/fix/db": workload.fix_db,

@@ -110,14 +110,19 @@ def blackhole() -> Iterator[str]:
 
 
 def wait_http(url: str, timeout: float = 20.0) -> None:
-    """Wait until `url` answers at all (any status)."""
+    """Wait until `url` answers below 500 (a 503 from /-/ready means: not yet)."""
     deadline = time.monotonic() + timeout
     while True:
         try:
             urllib.request.urlopen(url, timeout=1).close()
             return
-        except urllib.error.HTTPError:
-            return
+        except urllib.error.HTTPError as e:
+            e.close()
+            if e.code < 500:
+                return
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
         except OSError:
             if time.monotonic() > deadline:
                 raise

@@ -34,7 +34,7 @@ def _free_run(n: int) -> int:
 
 
 def test_demo_check(tmp_path):
-    for binary in ("prometheus", "haproxy"):
+    for binary in ("prometheus", "haproxy", "prometheus-alertmanager"):
         require_binary(binary)
     proc = subprocess.run(
         [
@@ -44,7 +44,7 @@ def test_demo_check(tmp_path):
             "--out",
             str(tmp_path),
             "--port-base",
-            str(_free_run(7)),
+            str(_free_run(9)),
         ],
         cwd=ROOT,
         capture_output=True,
