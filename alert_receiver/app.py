@@ -112,14 +112,16 @@ def create_app(
             resp, code = _error(401, "missing or wrong bearer token")
             resp.headers["WWW-Authenticate"] = 'Bearer realm="alert-receiver"'
             return resp, code
+        body = request.get_data(cache=False)
         try:
-            notification = parse_webhook(request.get_data(cache=False))
+            notification = parse_webhook(body)
         except PayloadError as e:
             metrics.requests.labels("400").inc()
             log.warning("rejected webhook from %s: %s", request.remote_addr, e)
             return _error(400, str(e))
+        # Stored as it came: checked already, and encoding it again would cost the ack time.
         task = NewTask(
-            "notify", notification.to_dict(), serial_key=notification.group_id, created=time.time()
+            "notify", body.decode(), serial_key=notification.group_id, created=time.time()
         )
         try:
             (task_id,) = store.enqueue([task])

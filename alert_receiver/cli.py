@@ -1,7 +1,7 @@
 """`alert-receiver --listen HOST:PORT`: a small supervisor of two processes.
 
     alert-receiver (supervisor: no threads, no sockets; restarts a child that dies)
-    ├── web:      gunicorn (arbiter + one gthread worker) serving create_app()
+    ├── web:      gunicorn (arbiter + two gthread workers) serving create_app()
     └── delivery: claims tasks from the queue; Loki, Bedrock and Slack happen here
 
 Why two processes and not a delivery thread inside the gunicorn worker: the webhook must be

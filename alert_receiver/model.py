@@ -31,7 +31,7 @@ LANE_NAMES = ("slack", "logs", "analysis")
 @dataclass(frozen=True)
 class NewTask:
     kind: str
-    payload: dict[str, Any]
+    payload: dict[str, Any] | str  # a str is the payload as JSON already (a webhook as received)
     serial_key: str | None = None  # tasks sharing a key run one at a time, oldest first
     not_before: float = 0.0
     created: float = field(default_factory=time.time)
@@ -39,6 +39,9 @@ class NewTask:
     @property
     def lane(self) -> str:
         return LANES[self.kind]
+
+    def encoded(self) -> str:
+        return self.payload if isinstance(self.payload, str) else dumps(self.payload)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from alert_receiver.analysis import Analyst
 from alert_receiver.logs import LogFetcher, PendingLogs
 from alert_receiver.metrics import Metrics
 from alert_receiver.model import Incident, NewTask, Task
-from alert_receiver.payload import Alert, Notification, iso
+from alert_receiver.payload import Alert, iso, webhook
 from alert_receiver.store.base import Store
 from integrations.errors import IntegrationError, Rejected
 from integrations.slack import CONTENT_ERRORS, Slack
@@ -74,7 +74,7 @@ class Pipeline:
     # -- notify --------------------------------------------------------------------------------
 
     def _notify(self, task: Task) -> None:
-        n = Notification.from_dict(task.payload)
+        n = webhook(task.payload)
         latest = self.store.incident(n.group_id)
         current = latest if latest is not None and not latest.resolved else None
         fresh = self._fresh(n.alerts, current)

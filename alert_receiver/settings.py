@@ -66,8 +66,8 @@ class Settings:
     loki_concurrency: int = _setting("LOKI_CONCURRENCY", 8, parse_positive_int)
     analysis_concurrency: int = _setting("BEDROCK_CONCURRENCY", 4, parse_positive_int)
     retry_max_delay: float = _setting("ALERT_RECEIVER_RETRY_MAX_DELAY", 300.0, parse_duration)
-    web_workers: int = _setting("ALERT_RECEIVER_WEB_WORKERS", 1, parse_positive_int)
-    web_threads: int = _setting("ALERT_RECEIVER_WEB_THREADS", 8, parse_positive_int)
+    web_workers: int = _setting("ALERT_RECEIVER_WEB_WORKERS", 2, parse_positive_int)
+    web_threads: int = _setting("ALERT_RECEIVER_WEB_THREADS", 4, parse_positive_int)
     delivery_nice: int = _setting("ALERT_RECEIVER_DELIVERY_NICE", 10, int)
     # links and display
     timezone: str = _setting("REPORT_TIMEZONE", "Asia/Seoul", parse_timezone)

@@ -8,11 +8,13 @@ are still queued or in flight, the whole receiver process group is killed with S
 started again. The fakes run in a process of their own, so their work does not slow the load
 generator's clock.
 
-Printed: ack latency p50/p99 and throughput (posts answered 202), time from the first post to
-the first Slack message, each webhook's time to its Slack message (p50/p99, for those posted
-before the kill), and after the restart: alerts delivered, lost and doubled, from FakeSlack's
-records. A sender retries a refused post (as Alertmanager does). Goals: ack p99 < 25 ms, first
-Slack post within 2 s, 0 lost, 0 doubled. The process exits 1 if anything was lost or doubled.
+Printed: ack latency p50/p99 and throughput (posts answered 202), each process's CPU per webhook
+during the storm and the share of the machine stolen by the hypervisor (other tenants' load, which
+moves every figure here), time from the first post to the first Slack message, each webhook's
+time to its Slack message (p50/p99, for those posted before the kill), and after the restart:
+alerts delivered, lost and doubled, from FakeSlack's records. A sender retries a refused post (as
+Alertmanager does). Goals: ack p99 < 25 ms, first Slack post within 2 s, 0 lost, 0 doubled. The
+process exits 1 if anything was lost or doubled.
 
     python bench/receiver.py [--posts 1000] [--alerts 10] [--senders 8] [--loki-delay 2]
                              [--model-delay 10] [--no-kill]
@@ -136,6 +138,65 @@ class Receiver:
             self.proc.wait(30)
         except subprocess.TimeoutExpired:
             self.kill()
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes so far (what is gone is not counted)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def machine_ticks() -> list[int]:
+    """The machine's CPU ticks by state (/proc/stat): user nice system idle iowait irq softirq
+    steal. Steal is time the hypervisor gave our virtual CPUs to someone else."""
+    with open("/proc/stat") as f:
+        return [int(x) for x in f.readline().split()[1:9]]
+
+
+def receiver_pids(receiver: Receiver) -> dict[str, list[int]]:
+    """The receiver's processes by role, from their command lines."""
+    roles: dict[str, list[int]] = {"web": [], "delivery": [], "supervisor": []}
+    found = subprocess.run(
+        ["pgrep", "-g", str(receiver.proc.pid)], capture_output=True, text=True
+    ).stdout.split()
+    for pid in map(int, found):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                args = f.read().split(b"\0")
+        except OSError:
+            continue
+        role = args[args.index(b"--role") + 1].decode() if b"--role" in args else "supervisor"
+        roles.setdefault(role, []).append(pid)
+    return roles
+
+
+def settle(receiver: Receiver) -> dict[str, list[int]]:
+    """Wait until every web worker is up and has loaded the app, so the storm's CPU figures do
+    not include a worker's start; then the processes by role."""
+    workers = int(os.environ.get("ALERT_RECEIVER_WEB_WORKERS", "2"))
+    deadline = time.time() + 30
+    while len((roles := receiver_pids(receiver))["web"]) < workers + 1:  # + gunicorn's arbiter
+        if time.time() > deadline:
+            raise SystemExit(f"expected {workers} web workers, found {roles['web']}")
+        time.sleep(0.1)
+    url = f"http://127.0.0.1:{receiver.port}/readyz"
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                break
+        except OSError:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.1)
+    time.sleep(1.0)  # the other workers' imports
+    return roles
 
 
 # --- load ------------------------------------------------------------------------------------
@@ -276,9 +337,18 @@ def main() -> int:
         f"Loki answers in {args.loki_delay:g} s, the model in {args.model_delay:g} s;"
         " SQLite, synchronous=FULL"
     )
+    roles = settle(receiver)
+    watched = {**roles, "fakes": [fakes.proc.pid]}
+    cpu0 = {role: cpu_seconds(pids) for role, pids in watched.items()}
+    own0 = time.process_time()
+    ticks0 = machine_ticks()
     start = time.time()
     load.run(receiver.port)
     ingest = time.time() - start
+    cpu = {role: cpu_seconds(pids) - cpu0[role] for role, pids in watched.items()}
+    cpu["load generator"] = time.process_time() - own0
+    ticks = [b - a for a, b in zip(ticks0, machine_ticks(), strict=True)]
+    busy, steal = 1 - (ticks[3] + ticks[4]) / sum(ticks), ticks[7] / sum(ticks)
     acks = dict(load.latency)
     killed_at = None
     restarted = 0.0
@@ -338,6 +408,14 @@ def main() -> int:
         f"   max {max(lat):.1f} ms  ({len(lat)} posts, {load.failed_attempts} refused)"
     )
     print(f"throughput           {rate:.0f} posts/s = {rate * n:.0f} alerts/s acknowledged")
+    per_post = ", ".join(
+        f"{role} {seconds / len(acks) * 1000:.2f}" for role, seconds in cpu.items() if seconds
+    )
+    print(f"CPU during the storm  ms per post: {per_post} ({ingest:.1f} s)")
+    print(
+        f"  the machine: {os.cpu_count()} cores {busy:.0%} busy,"
+        f" {steal:.0%} stolen by the hypervisor (others' load: noise)"
+    )
     print(f"first Slack post     {first_post:.2f} s after the first webhook")
     if per_webhook:
         print(

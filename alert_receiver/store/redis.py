@@ -175,7 +175,7 @@ class RedisStore(Store):
                 t.lane,
                 t.kind,
                 t.serial_key or "",
-                dumps(t.payload),
+                t.encoded(),
                 repr(t.created),
                 repr(t.not_before or t.created),
                 "",

@@ -15,10 +15,11 @@ Durability: inbox commits use `synchronous=FULL` (the default of `ALERT_RECEIVER
 once `enqueue()` returns the notification survives kill -9 and a power cut. The delivery process
 commits the work file with NORMAL (see `open_store`): a power cut can only take back progress,
 which is re-run and de-duplicated.
-SQLite's own busy handler sleeps 1, 2, 5, 10 ... 100 ms between tries; locks are waited for here
-instead, in steps of a fraction of a millisecond. One connection per thread and file (sqlite3
-connections are not shared between threads), all closed by `close()`. Do not put the files on a
-network filesystem shared by several replicas: use Redis.
+SQLite's own busy handler sleeps 1, 2, 5, 10 ... 100 ms between tries. The inbox's writers queue
+on a lock of their own instead (group_commit.py), and other locks are waited for here, in steps
+of a fraction of a millisecond. One connection per thread and file (sqlite3 connections are not
+shared between threads), all closed by `close()`. Do not put the files on a network filesystem
+shared by several replicas: use Redis.
 """
 
 from __future__ import annotations
@@ -34,13 +35,13 @@ from typing import Any
 
 from alert_receiver.model import LANE_NAMES, LANES, Incident, NewTask, QueueStats, Task, dumps
 from alert_receiver.store.base import Store, StoreError
+from alert_receiver.store.group_commit import GroupCommit, WriterLock
 from alert_receiver.store.sqlite_schema import (
     _CLAIM,
     CLEANUP_EVERY,
     IMPORT_BATCH,
     INBOX_SCHEMA,
     SCHEMA,
-    Waiter,
 )
 
 
@@ -57,9 +58,8 @@ class SqliteStore(Store):
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._import_lock = threading.Lock()
-        self._group_lock = threading.Lock()
-        self._pending: list[Waiter] = []
-        self._leading = False
+        self._writer = WriterLock(f"{self.inbox_path}.lock")
+        self._group = GroupCommit(self._append)
         self._hwm: int | None = None
         self._last_cleanup = time.monotonic()
         self._closed = False
@@ -132,56 +132,26 @@ class SqliteStore(Store):
     # -- queue ---------------------------------------------------------------------------------
 
     def enqueue(self, tasks: Sequence[NewTask]) -> list[str]:
-        """Into the inbox: the only write a webhook waits for.
-
-        Group commit: requests arriving while a commit is on its way to disk wait for it, then
-        one of them commits all of theirs in one transaction, one fsync for the lot, instead of
-        queueing for the write lock one fsync at a time.
-        """
-        me = Waiter(
-            [(t.kind, t.serial_key, dumps(t.payload), t.created, t.not_before) for t in tasks]
+        """Into the inbox: the only write a webhook waits for (see group_commit.py)."""
+        return self._group.submit(
+            [(t.kind, t.serial_key, t.encoded(), t.created, t.not_before) for t in tasks]
         )
-        with self._group_lock:
-            self._pending.append(me)
-            if not self._leading:
-                self._leading = me.lead = True
-        if not me.lead:
-            me.done.wait()
-            if not me.lead:  # a leader committed ours
-                if me.error is not None:
-                    raise me.error
-                return me.ids
-        with self._group_lock:  # we lead: take everything waiting, ourselves included
-            batch, self._pending = self._pending, []
-        try:
-            with self._write(inbox=True) as db:
-                for w in batch:
-                    w.ids = [
-                        str(
-                            db.execute(
-                                "INSERT INTO inbox (kind, serial_key, payload, created,"
-                                " not_before) VALUES (?, ?, ?, ?, ?)",
-                                row,
-                            ).lastrowid
-                        )
-                        for row in w.rows
-                    ]
-        except StoreError as e:
-            for w in batch:
-                w.error = e
-        with self._group_lock:
-            if self._pending:  # hand the lead to the next in line
-                self._pending[0].lead = True
-                self._pending[0].done.set()
-            else:
-                self._leading = False
-        for w in batch:
-            if w is not me:
-                w.lead = False
-                w.done.set()
-        if me.error is not None:
-            raise me.error
-        return me.ids
+
+    def _append(self, batches: list[Sequence[tuple]]) -> list[list[str]]:
+        with self._writer.held(), self._write(inbox=True) as db:
+            return [
+                [
+                    str(
+                        db.execute(
+                            "INSERT INTO inbox (kind, serial_key, payload, created, not_before)"
+                            " VALUES (?, ?, ?, ?, ?)",
+                            row,
+                        ).lastrowid
+                    )
+                    for row in rows
+                ]
+                for rows in batches
+            ]
 
     def _high_water_mark(self) -> int:
         rows = self._read("SELECT value FROM meta WHERE key = 'inbox_hwm'")
@@ -223,7 +193,7 @@ class SqliteStore(Store):
         busy, frames, done = self._conn().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         if busy or frames != done:
             return  # not all of the work WAL is in the database file yet: next time
-        with self._write(inbox=True) as db:
+        with self._writer.held(), self._write(inbox=True) as db:
             db.execute("DELETE FROM inbox WHERE id <= ?", (self._hwm,))
         self._conn(inbox=True).execute("PRAGMA wal_checkpoint(PASSIVE)")
 
@@ -232,7 +202,7 @@ class SqliteStore(Store):
         cur = db.execute(
             "INSERT INTO tasks (lane, kind, serial_key, payload, created, not_before)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (t.lane, t.kind, t.serial_key, dumps(t.payload), t.created, t.not_before),
+            (t.lane, t.kind, t.serial_key, t.encoded(), t.created, t.not_before),
         )
         return str(cur.lastrowid)
 
@@ -415,4 +385,5 @@ class SqliteStore(Store):
             conns, self._all = self._all, []
         for conn in conns:
             conn.close()
+        self._writer.close()
         self._local = threading.local()

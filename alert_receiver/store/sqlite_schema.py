@@ -1,10 +1,6 @@
-"""The SQLite store's schema and statements, and the waiter of a group commit (sqlite.py)."""
+"""The SQLite store's schema and statements (sqlite.py)."""
 
 from __future__ import annotations
-
-import threading
-
-from alert_receiver.store.base import StoreError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tasks (
@@ -69,14 +65,3 @@ WHERE id = (
     ORDER BY t.id LIMIT 1)
 RETURNING id, kind, serial_key, payload, created, attempts
 """
-
-
-class Waiter:
-    """One enqueue() call waiting for a group commit."""
-
-    def __init__(self, rows: list[tuple]) -> None:
-        self.rows = rows
-        self.ids: list[str] = []
-        self.error: StoreError | None = None
-        self.lead = False
-        self.done = threading.Event()

@@ -46,16 +46,25 @@ def test_webhook_without_the_right_bearer_token_is_401_and_not_stored(store, hea
 
 
 def test_accepted_webhook_is_stored_before_the_202(store):
-    resp = (
-        app_for(store)
-        .test_client()
-        .post("/api/v1/alerts", json=webhook(alert(pod="a"), alert(pod="b")), headers=AUTH)
-    )
+    sent = {**webhook(alert(pod="a"), alert(pod="b")), "fieldOfALaterVersion": {"x": 1}}
+    resp = app_for(store).test_client().post("/api/v1/alerts", json=sent, headers=AUTH)
     assert resp.status_code == 202
     assert resp.json["alerts"] == 2
     task = store.claim("slack", "test", 30)
     assert task.kind == "notify"
-    assert len(task.payload["alerts"]) == 2
+    assert task.payload == sent  # as Alertmanager sent it, unknown fields included
+
+
+def test_body_that_is_not_utf8_is_400(store):
+    body = json.dumps(webhook(alert(pod="a"))).encode("utf-16")
+    resp = (
+        app_for(store)
+        .test_client()
+        .post("/api/v1/alerts", data=body, headers={**AUTH, "Content-Type": "application/json"})
+    )
+    assert resp.status_code == 400
+    assert "not UTF-8" in resp.json["error"]
+    assert sum(store.stats().depth.values()) == 0
 
 
 def test_token_file_is_reread_when_it_changes(store, tmp_path):

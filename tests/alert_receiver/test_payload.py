@@ -42,6 +42,8 @@ def test_event_key_is_the_same_for_two_spellings_of_one_instant():
         (lambda p: p.update(alerts={}), "alerts: expected a list, got an object"),
         (lambda p: p["alerts"][0]["labels"].update(severity=5), "alerts[0].labels.severity"),
         (lambda p: p["alerts"][0].update(startsAt="yesterday"), "alerts[0].startsAt: not an RFC"),
+        (lambda p: p["alerts"][0].update(endsAt="2" * 5000), "alerts[0].endsAt: not an RFC"),
+        (lambda p: p["alerts"][0].update(startsAt="2026-11-26T09:00:00"), "time without a zone"),
         (lambda p: p["alerts"][0].update(status="burning"), "alerts[0].status"),
         (lambda p: p.update(truncatedAlerts=-1), "truncatedAlerts"),
         (lambda p: p["alerts"].append("x"), "alerts[1]: expected an object"),

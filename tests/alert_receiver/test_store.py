@@ -178,3 +178,38 @@ def test_sqlite_group_commit_under_concurrency(tmp_path):
         s.commit(done=task)
     assert all(v == list(range(25)) for v in seen.values())  # each sender's order kept
     s.close()
+
+
+def test_sqlite_inbox_writers_in_several_processes(tmp_path):
+    """Web workers are processes: their group commits take turns on the inbox's writer lock."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    writer = (
+        "import sys, threading\n"
+        "from alert_receiver.model import NewTask\n"
+        "from alert_receiver.store.sqlite import SqliteStore\n"
+        "s = SqliteStore(sys.argv[1])\n"
+        "def send(k):\n"
+        "    for i in range(40):\n"
+        "        s.enqueue([NewTask('notify', {'n': i}, serial_key=sys.argv[2] + str(k))])\n"
+        "ts = [threading.Thread(target=send, args=(k,)) for k in range(4)]\n"
+        "[t.start() for t in ts]; [t.join() for t in ts]; s.close()\n"
+    )
+    path = tmp_path / "q.db"
+    SqliteStore(path).close()
+    root = Path(__file__).resolve().parents[2]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", writer, str(path), f"p{p}-"], cwd=root)
+        for p in range(3)
+    ]
+    assert [p.wait(60) for p in procs] == [0, 0, 0]
+    s = SqliteStore(path)
+    seen: dict[str, list[int]] = {}
+    while (task := s.claim("slack", "w", 30)) is not None:
+        seen.setdefault(task.serial_key, []).append(task.payload["n"])
+        s.commit(done=task)
+    assert len(seen) == 12
+    assert all(v == list(range(40)) for v in seen.values())
+    s.close()
