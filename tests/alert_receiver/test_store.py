@@ -67,6 +67,15 @@ def notify(group: str, n: int = 0) -> NewTask:
     return NewTask("notify", {"n": n}, serial_key=group)
 
 
+def drain(store) -> dict[str, list[int]]:
+    """Run every slack-lane task; each group's payload numbers in the order they ran."""
+    seen: dict[str, list[int]] = {}
+    while (task := store.claim("slack", "w", 30)) is not None:
+        seen.setdefault(task.serial_key, []).append(task.payload["n"])
+        store.commit(done=task)
+    return seen
+
+
 def test_a_groups_tasks_run_one_at_a_time_in_order(store):
     store.enqueue([notify("g1", 1), notify("g1", 2), notify("g2", 3)])
     first = store.claim("slack", "w", 30)
@@ -172,10 +181,7 @@ def test_sqlite_group_commit_under_concurrency(tmp_path):
         t.join()
     assert len(set(ids)) == 200
     assert s.stats().depth["slack"] == 200
-    seen = {}
-    while (task := s.claim("slack", "w", 30)) is not None:
-        seen.setdefault(task.serial_key, []).append(task.payload["n"])
-        s.commit(done=task)
+    seen = drain(s)
     assert all(v == list(range(25)) for v in seen.values())  # each sender's order kept
     s.close()
 
@@ -206,10 +212,7 @@ def test_sqlite_inbox_writers_in_several_processes(tmp_path):
     ]
     assert [p.wait(60) for p in procs] == [0, 0, 0]
     s = SqliteStore(path)
-    seen: dict[str, list[int]] = {}
-    while (task := s.claim("slack", "w", 30)) is not None:
-        seen.setdefault(task.serial_key, []).append(task.payload["n"])
-        s.commit(done=task)
+    seen = drain(s)
     assert len(seen) == 12
     assert all(v == list(range(40)) for v in seen.values())
     s.close()
