@@ -1,77 +1,34 @@
 """The HTTP side: `create_app(settings=None, queue=None, clients=None)`.
 
-`POST /api/v1/alerts` does as little as it can: check the bearer token (constant time), parse and
-validate the webhook, store it durably, answer. Everything slow (Loki, Bedrock, Slack) happens in
-the delivery process, so Alertmanager gets its answer in milliseconds and a slow model never
-delays a page. 202 means "stored, it will be delivered"; 503 means "not stored, send it again"
-(Alertmanager retries 5xx); 400/401/413 are final, with a JSON reason.
-
+    POST /api/v1/alerts      Alertmanager's webhook: token, check, store, 202 (see intake.py)
     GET  /healthz            the process answers
     GET  /readyz             the queue answers (503 otherwise)
     GET  /metrics            Prometheus metrics
     POST /api/v1/analyze     on-demand analysis of the current state (see ondemand.py)
+
+Everything slow (Loki, Bedrock, Slack) happens in the delivery process, so Alertmanager gets its
+answer in milliseconds and a slow model never delays a page.
 """
 
 from __future__ import annotations
 
-import hmac
 import logging
-import os
 import threading
-import time
-from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from alert_receiver.clients import Clients
+from alert_receiver.intake import Intake, TokenCheck
 from alert_receiver.metrics import Metrics, exposition_registry
 from alert_receiver.model import NewTask
-from alert_receiver.payload import PayloadError, parse_webhook
 from alert_receiver.settings import Settings
 from alert_receiver.store import open_store
 from alert_receiver.store.base import Store, StoreError
 
 log = logging.getLogger(__name__)
-
-
-class TokenCheck:
-    """The bearer token, from the setting or a mounted file re-read when it changes (rotation
-    without restart); compared in constant time."""
-
-    def __init__(self, token: str, path: str = "") -> None:
-        self._token = token.encode()
-        self._path = path
-        self._mtime = self._stat()
-
-    def _stat(self) -> float:
-        try:
-            return os.stat(self._path).st_mtime if self._path else 0.0
-        except OSError:
-            return 0.0
-
-    def current(self) -> bytes:
-        if self._path:
-            mtime = self._stat()
-            if mtime != self._mtime:
-                try:
-                    token = Path(self._path).read_text(encoding="utf-8").strip().encode()
-                except OSError as e:
-                    log.error("cannot re-read %s: %s; keeping the previous token", self._path, e)
-                else:
-                    if token:
-                        self._token, self._mtime = token, mtime
-                        log.info("token file %s changed: new token in use", self._path)
-        return self._token
-
-    def ok(self, header: str | None) -> bool:
-        expected = self.current()
-        scheme, _, given = (header or "").partition(" ")
-        if scheme.lower() != "bearer" or not expected:
-            return False
-        return hmac.compare_digest(given.strip().encode(), expected)
 
 
 def _error(status: int, message: str, **extra: Any) -> tuple[Response, int]:
@@ -98,59 +55,14 @@ def create_app(
     app.extensions["alert_receiver"] = {"store": store, "metrics": metrics, "clients": clients}
     analyze_lock = threading.Lock()
 
-    def authorized() -> bool:
-        return settings.insecure_no_auth or tokens.ok(request.headers.get("Authorization"))
-
-    @app.before_request
-    def _start_clock() -> None:
-        g.t0 = time.perf_counter()
-
-    @app.post("/api/v1/alerts")
-    def alerts():
-        if not authorized():
-            metrics.requests.labels("401").inc()
-            resp, code = _error(401, "missing or wrong bearer token")
-            resp.headers["WWW-Authenticate"] = 'Bearer realm="alert-receiver"'
-            return resp, code
-        body = request.get_data(cache=False)
-        try:
-            notification = parse_webhook(body)
-        except PayloadError as e:
-            metrics.requests.labels("400").inc()
-            log.warning("rejected webhook from %s: %s", request.remote_addr, e)
-            return _error(400, str(e))
-        # Stored as it came: checked already, and encoding it again would cost the ack time.
-        task = NewTask(
-            "notify", body.decode(), serial_key=notification.group_id, created=time.time()
-        )
-        try:
-            (task_id,) = store.enqueue([task])
-        except StoreError as e:
-            metrics.requests.labels("503").inc()
-            log.error("cannot store a notification (Alertmanager will retry): %s", e)
-            return _error(503, "the queue is unavailable; retry")
-        metrics.requests.labels("202").inc()
-        metrics.queued.inc()
-        firing = sum(1 for a in notification.alerts if a.firing)
-        if firing:
-            metrics.alerts_received.labels("firing").inc(firing)
-        if firing < len(notification.alerts):
-            metrics.alerts_received.labels("resolved").inc(len(notification.alerts) - firing)
-        metrics.ack_seconds.observe(time.perf_counter() - g.t0)
-        return jsonify(
-            {
-                "status": "stored",
-                "id": task_id,
-                "group": notification.group_id,
-                "alerts": len(notification.alerts),
-            }
-        ), 202
+    def authorized(header: str | None) -> bool:
+        return settings.insecure_no_auth or tokens.ok(header)
 
     @app.post("/api/v1/analyze")
     def analyze():
         from alert_receiver.ondemand import analyze_current_state
 
-        if not authorized():
+        if not authorized(request.headers.get("Authorization")):
             return _error(401, "missing or wrong bearer token")
         if clients is None:
             return _error(503, "on-demand analysis is not set up in this process")
@@ -194,7 +106,6 @@ def create_app(
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(_e):
-        metrics.requests.labels("413").inc()
         return _error(
             413, f"body larger than {settings.max_body_bytes} bytes (ALERT_RECEIVER_MAX_BODY)"
         )
@@ -208,4 +119,7 @@ def create_app(
         log.exception("error serving %s %s", request.method, request.path)
         return _error(500, "internal error, see the receiver's log")
 
+    app.wsgi_app = Intake(  # type: ignore[method-assign]
+        app.wsgi_app, store, metrics, authorized, settings.max_body_bytes
+    )
     return app

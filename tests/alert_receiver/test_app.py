@@ -112,6 +112,43 @@ def test_body_over_the_limit_is_413(store):
     assert resp.status_code == 202
 
 
+def test_chunked_body_is_read_up_to_the_limit(store):
+    """Without a Content-Length (chunked), the body is read to the limit and no further."""
+    from werkzeug.test import EnvironBuilder
+
+    app = app_for(store, max_body_bytes=10_000)
+    small = json.dumps(webhook(alert(pod="a"))).encode()
+    big = json.dumps(webhook(*[alert(pod=f"p{i}") for i in range(40)])).encode()
+    for body, status in ((small, "202"), (big, "413")):
+        environ = EnvironBuilder(path="/api/v1/alerts", method="POST", headers=AUTH).get_environ()
+        environ.pop("CONTENT_LENGTH", None)
+        environ["wsgi.input"] = stream = Chunked(body)
+        answered: list[str] = []
+        b"".join(app(environ, lambda s, h, answered=answered: answered.append(s)))
+        assert answered[0].startswith(status)
+        assert stream.given <= 10_001
+
+
+class Chunked:
+    """A request body of unknown length, as a chunked one reaches the app."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body, self.given = body, 0
+
+    def read(self, n: int = -1) -> bytes:
+        n = len(self.body) - self.given if n < 0 else n
+        part = self.body[self.given : self.given + n]
+        self.given += len(part)
+        return part
+
+
+def test_other_methods_on_the_webhook_path_are_405(store):
+    resp = app_for(store).test_client().get("/api/v1/alerts", headers=AUTH)
+    assert resp.status_code == 405
+    assert resp.headers["Allow"] == "POST"
+    assert resp.json["status"] == "error"
+
+
 def test_store_failure_is_503_so_alertmanager_retries(store):
     store.close()  # every later call raises StoreError
     with pytest.raises(StoreError):
