@@ -1,9 +1,9 @@
 """The web process: gunicorn, in-process (`BaseApplication`), serving `create_app()`.
 
 Two gthread workers (`ALERT_RECEIVER_WEB_WORKERS`) of four threads (`ALERT_RECEIVER_WEB_THREADS`)
-by default. A webhook costs about 1.5 to 2 ms of CPU (gunicorn's HTTP handling, Flask, checking
-the JSON, the inbox write), and one Python process runs on one core at a time: in a storm a
-second worker lets intake use a second core. Threads let the writes of a worker share one fsync
+by default. A webhook costs about 1.3 to 1.8 ms of CPU (gunicorn's HTTP handling, checking the
+JSON, the inbox write), and one Python process runs on one core at a time: in a storm a second
+worker lets intake use a second core. Threads let the writes of a worker share one fsync
 (group commit), and keep a slow `/api/v1/analyze` from holding up webhooks. The store is opened in
 each worker after the fork (`load()`), never shared across a fork.
 """
