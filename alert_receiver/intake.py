@@ -98,6 +98,7 @@ class Intake:
             status, body, headers = self._handle(environ, t0)
         except Exception:
             log.exception("error serving POST %s", PATH)
+            self.metrics.requests.labels("500").inc()
             status, body, headers = 500, {"error": "internal error, see the receiver's log"}, []
         if status != 202:
             body = {"status": "error", **body}

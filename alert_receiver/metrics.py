@@ -89,7 +89,7 @@ class Metrics:
             buckets=SLOW_BUCKETS,
             registry=r,
         )
-        for code in ("202", "400", "401", "413", "503"):
+        for code in ("202", "400", "401", "413", "500", "503"):
             self.requests.labels(code)
         for status in ("firing", "resolved"):
             self.alerts_received.labels(status)

@@ -160,6 +160,22 @@ def test_store_failure_is_503_so_alertmanager_retries(store):
     assert client.get("/healthz").status_code == 200
 
 
+def test_a_bug_is_a_counted_500_with_a_json_reason(tmp_path, caplog):
+    class Broken(SqliteStore):
+        def enqueue(self, tasks):
+            raise RuntimeError("a bug, not an outage")
+
+    store = Broken(tmp_path / "q.db")
+    client = app_for(store).test_client()
+    resp = client.post("/api/v1/alerts", json=webhook(alert()), headers=AUTH)
+    assert resp.status_code == 500
+    assert resp.json == {"status": "error", "error": "internal error, see the receiver's log"}
+    assert "a bug, not an outage" in caplog.text
+    text = client.get("/metrics").data.decode()
+    assert 'alert_receiver_webhook_requests_total{code="500"} 1.0' in text
+    store.close()
+
+
 def test_metrics_count_requests_and_show_queue_depth(store):
     client = app_for(store).test_client()
     client.post("/api/v1/alerts", json=webhook(alert(pod="a")), headers=AUTH)
