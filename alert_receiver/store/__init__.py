@@ -12,8 +12,7 @@ def open_store(settings, *, delivery: bool = False) -> Store:
 
     `delivery=True` (the delivery process) commits SQLite with `synchronous=NORMAL`: in WAL mode
     that survives kill -9, and what a power cut could take back is only delivery progress, which
-    is re-run and de-duplicated (nonces); the intake's commits stay FULL, and each of its fsyncs
-    also makes every earlier delivery commit durable, since the WAL is written in order.
+    is re-run and de-duplicated (nonces). The intake's commits, to the inbox file, are always FULL.
     """
     if settings.redis_url:
         from alert_receiver.store.redis import RedisStore

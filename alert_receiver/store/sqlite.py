@@ -11,10 +11,10 @@ how far it got (`inbox_hwm`) in the same transaction, so a crash between the two
 loses nor repeats a notification; old inbox rows are deleted, and its WAL checkpointed, by the
 delivery process, only after the work file's high-water mark is on disk.
 
-Durability: inbox commits use `synchronous=FULL` (the default of `ALERT_RECEIVER_DB_SYNC`), so
-once `enqueue()` returns the notification survives kill -9 and a power cut. The delivery process
-commits the work file with NORMAL (see `open_store`): a power cut can only take back progress,
-which is re-run and de-duplicated.
+Durability: inbox commits always use `synchronous=FULL` (`ALERT_RECEIVER_DB_SYNC` reaches only
+the work file), so once `enqueue()` returns the notification survives kill -9 and a power cut.
+The delivery process commits the work file with NORMAL (see `open_store`): a power cut can only
+take back progress, which is re-run and de-duplicated.
 SQLite's own busy handler sleeps 1, 2, 5, 10 ... 100 ms between tries. The inbox's writers queue
 on a lock of their own instead (group_commit.py), and other locks are waited for here, in steps
 of a fraction of a millisecond. One connection per thread and file (sqlite3 connections are not
