@@ -18,6 +18,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -30,15 +31,6 @@ log = logging.getLogger(__name__)
 
 PATH = "/api/v1/alerts"
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-_REASONS = {
-    202: "202 Accepted",
-    400: "400 Bad Request",
-    401: "401 Unauthorized",
-    405: "405 Method Not Allowed",
-    413: "413 Content Too Large",
-    500: "500 Internal Server Error",
-    503: "503 Service Unavailable",
-}
 
 
 class TokenCheck:
@@ -104,7 +96,7 @@ class Intake:
             body = {"status": "error", **body}
         out = json.dumps(body).encode()
         start_response(
-            _REASONS[status],
+            f"{status} {HTTPStatus(status).phrase}",
             [("Content-Type", "application/json"), ("Content-Length", str(len(out))), *headers],
         )
         return [out]
