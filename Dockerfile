@@ -14,6 +14,7 @@ COPY rules rules
 COPY alert_receiver alert_receiver
 COPY reporter reporter
 COPY integrations integrations
+COPY runtime runtime
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 FROM python:3.11-slim-bookworm

@@ -25,7 +25,7 @@ from alert_receiver.payload import Alert, iso
 from integrations.bedrock import BedrockClient
 from integrations.errors import IntegrationError
 from integrations.prometheus import PrometheusClient
-from integrations.redact import Redactor
+from runtime.redact import Redactor
 
 _COMPARISONS = (">=", "<=", "==", "!=", ">", "<")
 SYSTEM_PROMPT = (

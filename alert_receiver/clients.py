@@ -14,8 +14,8 @@ from integrations.alertmanager import AlertmanagerClient
 from integrations.bedrock import BedrockClient
 from integrations.loki import LokiClient
 from integrations.prometheus import PrometheusClient
-from integrations.redact import Redactor
 from integrations.slack import SinkSlack, Slack, WebApiSlack, WebhookSlack
+from runtime.redact import Redactor
 
 
 @dataclass

@@ -29,7 +29,7 @@ from typing import Any
 from alert_receiver.payload import Alert, iso
 from integrations.errors import IntegrationError, Timeout
 from integrations.loki import LokiClient, line_filter_regex, selector
-from integrations.redact import Redactor
+from runtime.redact import Redactor
 
 ERROR_WORDS = [
     "error",
@@ -212,7 +212,8 @@ class LogFetcher:
                     if key in seen:
                         continue
                     seen.add(key)
-                    line = self.redact(e.line.rstrip()[:MAX_LINE_CHARS])
+                    # Redacted before it is cut, so a secret across the cut is never half shown.
+                    line = self.redact(e.line.rstrip()[: 2 * MAX_LINE_CHARS])[:MAX_LINE_CHARS]
                     entry = {"time": iso(e.time), "source": source, "line": line}
                     (errors if _ERRORISH.search(e.line) else others).append(entry)
         chosen = sorted(errors, key=lambda x: x["time"])[-self.max_lines :]

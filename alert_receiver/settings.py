@@ -22,6 +22,7 @@ from integrations.env import (
     setting,
     settings_from_env,
 )
+from runtime.redact import parse_patterns
 
 
 def _bool(text: str) -> bool:
@@ -109,9 +110,7 @@ class Settings:
     slack_sink: str = _setting("SLACK_SINK", "-")
     slack_timeout: float = _setting("SLACK_TIMEOUT", 10.0, parse_duration)
     slack_mention: str = _setting("SLACK_CRITICAL_MENTION", "")
-    redact_patterns: tuple[str, ...] = _setting(
-        "REDACT_EXTRA_PATTERNS", (), lambda t: tuple(p for p in t.splitlines() if p.strip())
-    )
+    redact_patterns: tuple[str, ...] = _setting("REDACT_EXTRA_PATTERNS", (), parse_patterns)
     log_level: str = _setting("ALERT_RECEIVER_LOG_LEVEL", "info", str.lower)
 
     @classmethod

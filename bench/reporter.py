@@ -51,13 +51,14 @@ def child(prometheus_url: str, out: Path) -> None:
     from reporter.period import period_for
     from reporter.render import render_html
     from reporter.tables import build_tables
+    from runtime.redact import Redactor
 
     started = time.monotonic()
     prom = PrometheusClient(prometheus_url, timeout=120)
     data = collect(period_for("monthly", END, SEOUL), Clients(prometheus=prom))
     prom.close()
     collected = time.monotonic()
-    data = replace(data, narrative=write_narrative(data, "ko", None))
+    data = replace(data, narrative=write_narrative(data, "ko", None, Redactor()))
     html = render_html(data, "ko")
     pdf = html_to_pdf(html)
     (out / "report.pdf").write_bytes(pdf)

@@ -2,6 +2,6 @@
 
 `prometheus`, `loki`, `alertmanager` (plain HTTP via requests), `bedrock` and `ses` (boto3, one
 AWS service each), `slack` (the only slack_sdk user), `kubernetes` (the only kubernetes-client
-user); all raise `errors.IntegrationError` subclasses, and `redact` cleans text before it
-reaches a model, a channel or a report.
+user); all raise `errors.IntegrationError` subclasses. What they are sent is redacted by the
+callers first (`runtime.redact`).
 """

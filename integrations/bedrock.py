@@ -7,7 +7,7 @@ cluster, the environment elsewhere); `endpoint_url` points the client at a fake 
 
 Retries are ours, not botocore's (its retries are switched off): throttling and 5xx are retried
 with exponential backoff and jitter, honoured within one overall deadline, so a caller knows the
-longest it can wait. Everything a model is sent should already be redacted (`integrations.redact`).
+longest it can wait. Everything a model is sent should already be redacted (`runtime.redact`).
 Bedrock is reached from here only; SES, the other AWS service, from `integrations.ses`.
 """
 

@@ -51,6 +51,7 @@ from reporter.settings import Settings
 from reporter.tables import build_tables
 from rules import ConfigError, load_config
 from rules.config import DEFAULT_CONFIG
+from runtime.redact import Redactor
 
 log = logging.getLogger("reporter")
 
@@ -132,6 +133,7 @@ def _options(settings: Settings, environ: Mapping[str, str]) -> Options:
             for area in ("cpu", "memory", "disk", "error_rate", "latency")
         },
         links=links,
+        redactor=Redactor(settings.redact_patterns),
     )
 
 
@@ -181,9 +183,11 @@ def run(
     started = time.monotonic()
     clients = build_clients(settings, environ or {})
     try:
-        data = collect(period, clients, options, clock=clock)
+        # Everything the report shows, sends or asks a model about is built from this: redacted
+        # once here, with the site's patterns (REDACT_EXTRA_PATTERNS) as the receiver uses them.
+        data = options.redactor.walk(collect(period, clients, options, clock=clock))
         bedrock, bedrock_error = _bedrock(settings)
-        narrative = write_narrative(data, lang, bedrock)
+        narrative = write_narrative(data, lang, bedrock, options.redactor)
         if bedrock is not None:
             bedrock.close()
         data = replace(data, narrative=narrative)
@@ -210,7 +214,9 @@ def run(
         )
         delivered = True
         if send:
-            delivered = _deliver(data, lang, pdf, pdf_path.name, settings, clients, out_dir)
+            delivered = _deliver(
+                data, lang, pdf, pdf_path.name, settings, clients, out_dir, options.redactor
+            )
     finally:
         clients.close()
     if not delivered:
@@ -268,6 +274,7 @@ def _deliver(
     settings: Settings,
     clients: Clients,
     out_dir: Path,
+    redact: Redactor,
 ) -> bool:
     channels: dict[str, Callable[[], str]] = {}
     if settings.slack_enabled:
@@ -281,7 +288,7 @@ def _deliver(
                 max_attempts=3,
             )
             return slack.upload_file(
-                pdf, filename, title=filename, comment=slack_comment(data, lang)
+                pdf, filename, title=filename, comment=redact(slack_comment(data, lang))
             )
 
         channels["slack"] = to_slack
@@ -296,8 +303,8 @@ def _deliver(
             try:
                 ids = ses.send(
                     settings.team_emails,
-                    email_subject(data, lang),
-                    email_body(data, lang),
+                    redact(email_subject(data, lang)),
+                    redact(email_body(data, lang)),
                     [Attachment(filename, pdf, "application/pdf")],
                 )
             finally:

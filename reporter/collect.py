@@ -26,6 +26,7 @@ from reporter.logs import LogQuery, collect_logs, error_total
 from reporter.model import NOT_CONFIGURED, SECTION_SOURCE, Figure, Inventory, ReportData, Stat
 from reporter.period import Period, previous
 from reporter.queries import Queries
+from runtime.redact import Redactor
 
 log = logging.getLogger("reporter")
 MIN_COVERAGE = 0.5  # of the previous period with data, to compare with it
@@ -65,6 +66,7 @@ class Options:
     )
     links: Mapping[str, str] = field(default_factory=dict)
     workers: int = 4
+    redactor: Redactor = field(default_factory=Redactor)  # the site's patterns too
 
 
 class _Counting:
@@ -147,7 +149,7 @@ def collect(
         jobs["inventory"] = lambda: Inventory(tuple(kube.nodes()), kube.pods_by_phase())
     if clients.loki is not None:
         loki = clients.loki
-        jobs["logs"] = lambda: collect_logs(loki, opts.logs, period)
+        jobs["logs"] = lambda: collect_logs(loki, opts.logs, period, opts.redactor)
         jobs["prev_logs"] = lambda: error_total(loki, opts.logs, prev)
 
     results, errors = _run(jobs, opts.workers)

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from integrations.loki import LokiClient, quote
-from integrations.redact import redact
 from reporter.model import LogErrors, LogMessage, Series
 from reporter.period import Period
+from runtime.redact import Redactor
 
 WINDOW = timedelta(days=7)
 PAGE = 1000  # lines per log query; Loki's max_entries_limit_per_query defaults to 5000
@@ -65,9 +65,9 @@ def error_total(loki: LokiClient, q: LogQuery, period: Period) -> float:
     return sum(_count_series(loki, q, period)[1].values())
 
 
-def collect_logs(loki: LokiClient, q: LogQuery, period: Period) -> LogErrors:
+def collect_logs(loki: LokiClient, q: LogQuery, period: Period, redact: Redactor) -> LogErrors:
     points, by_service = _count_series(loki, q, period)
-    messages, sampled = _top_messages(loki, q, period)
+    messages, sampled = _top_messages(loki, q, period, redact)
     ranked = sorted(by_service.items(), key=lambda kv: (-kv[1], kv[0]))
     return LogErrors(
         total=sum(by_service.values()),
@@ -100,7 +100,7 @@ def _count_series(
 
 
 def _top_messages(
-    loki: LokiClient, q: LogQuery, period: Period
+    loki: LokiClient, q: LogQuery, period: Period, redact: Redactor
 ) -> tuple[tuple[LogMessage, ...], int]:
     counts: Counter[str] = Counter()
     services: dict[str, Counter[str]] = {}
@@ -111,7 +111,7 @@ def _top_messages(
             limit = min(PAGE, q.sample - sampled)
             result = loki.query_range(q.lines(), start, page_end, limit=limit, direction="backward")
             for entry in result.entries:
-                message = normalise(entry.line)
+                message = normalise(entry.line, redact)
                 counts[message] += 1
                 services.setdefault(message, Counter())[
                     entry.labels.get(q.service_label) or "-"
@@ -130,7 +130,7 @@ def _top_messages(
     return tuple(top), sampled
 
 
-def normalise(line: str) -> str:
+def normalise(line: str, redact: Redactor) -> str:
     """One error message per kind: the message field of a JSON line, numbers and IDs replaced,
     secrets redacted, cut to MESSAGE_CHARS."""
     text = line.strip()

@@ -15,10 +15,10 @@ import re
 from typing import Any, Protocol
 
 from integrations.errors import IntegrationError
-from integrations.redact import redact
 from reporter.i18n import format_period, t
 from reporter.model import Narrative, ReportData
 from reporter.tables import count, num, pct
+from runtime.redact import Redactor
 
 log = logging.getLogger("reporter")
 MAX_CHARS = 3000
@@ -146,7 +146,7 @@ def _p(ratio: float | None) -> float | None:
     return None if ratio is None else ratio * 100
 
 
-def prompt(data: ReportData, lang: str) -> tuple[str, str]:
+def prompt(data: ReportData, lang: str, redact: Redactor) -> tuple[str, str]:
     body = redact(json.dumps(facts(data), ensure_ascii=False, separators=(",", ":")))
     title = t(lang, f"title.{data.period.kind}")
     intro = f"{title}, {format_period(lang, data.period)}. " + (
@@ -155,22 +155,24 @@ def prompt(data: ReportData, lang: str) -> tuple[str, str]:
     return SYSTEM_PROMPT[lang], intro + body
 
 
-def write_narrative(data: ReportData, lang: str, bedrock: Completer | None) -> Narrative:
+def write_narrative(
+    data: ReportData, lang: str, bedrock: Completer | None, redact: Redactor
+) -> Narrative:
     """Bedrock's analysis, or the rule-based summary saying why there is none."""
     if bedrock is None:
         return Narrative(
             rule_summary(data, lang), "rules", note=t(lang, "narrative.not_configured")
         )
-    system, user = prompt(data, lang)
+    system, user = prompt(data, lang, redact)
     try:
         answer = bedrock.complete(system, user, f"report-{data.period.kind}-{data.period.label}")
     except IntegrationError as e:
         log.warning("bedrock failed, using the rule-based summary: %s", e)
         return Narrative(rule_summary(data, lang), "rules", note=str(e), model=bedrock.label)
-    return Narrative(clean(answer.text), "bedrock", model=answer.model)
+    return Narrative(clean(answer.text, redact), "bedrock", model=answer.model)
 
 
-def clean(text: str) -> str:
+def clean(text: str, redact: Redactor) -> str:
     """Plain paragraphs: markdown marks dropped, secrets redacted, length capped."""
     text = re.sub(r"^[ \t]{0,3}(#{1,6}[ \t]+|[-*•][ \t]+|\d+\.[ \t]+)", "", text, flags=re.M)
     text = text.replace("**", "").replace("`", "")

@@ -22,6 +22,7 @@ from integrations.env import (
     setting,
     settings_from_env,
 )
+from runtime.redact import parse_patterns
 
 LANGUAGES = ("ko", "en")
 
@@ -101,6 +102,8 @@ class Settings:
     ses_region: str = _setting("AWS_SES_REGION", "")
     ses_from_email: str = _setting("AWS_SES_FROM_EMAIL", "")
     ses_endpoint_url: str = _setting("AWS_SES_ENDPOINT_URL", "", parse_url)
+
+    redact_patterns: tuple[str, ...] = _setting("REDACT_EXTRA_PATTERNS", (), parse_patterns)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:

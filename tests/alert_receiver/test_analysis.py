@@ -14,7 +14,7 @@ from alert_receiver.analysis import (
     split_comparison,
 )
 from alert_receiver.payload import parse_webhook
-from integrations.redact import Redactor
+from runtime.redact import Redactor
 from tests.alert_receiver.payloads import alert, webhook
 
 

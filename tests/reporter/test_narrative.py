@@ -8,6 +8,7 @@ from dataclasses import replace
 from integrations.bedrock import BedrockClient
 from reporter.model import LogErrors, LogMessage, Series
 from reporter.narrative import facts, rule_summary, write_narrative
+from runtime.redact import Redactor
 from tests.fakes.bedrock import FakeBedrock
 from tests.reporter.sample import sample_report, without
 
@@ -34,7 +35,7 @@ def test_rule_summary_says_what_is_missing():
 
 
 def test_without_bedrock_the_rules_write_and_say_so():
-    n = write_narrative(sample_report(), "ko", None)
+    n = write_narrative(sample_report(), "ko", None, Redactor())
     assert n.source == "rules"
     assert n.note == "Bedrock이 설정되지 않음"
 
@@ -53,7 +54,7 @@ def test_converse_writes_the_analysis_from_redacted_figures(monkeypatch):
     with FakeBedrock(answer=lambda p: "## 요약\n**안정적**입니다.\n\n- 조치: 없음") as fake:
         client = _client(fake, model_id="anthropic.claude-3-haiku-20240307-v1:0")
         try:
-            n = write_narrative(data, "ko", client)
+            n = write_narrative(data, "ko", client, Redactor())
         finally:
             client.close()
         [prompt] = fake.prompts
@@ -72,7 +73,7 @@ def test_report_agent_is_used_without_a_model_id(monkeypatch):
     with FakeBedrock(answer=lambda p: "The agent's analysis.") as fake:
         client = _client(fake, agent_id="REPORTAGENT", agent_alias_id="ALIAS1")
         try:
-            n = write_narrative(sample_report(), "en", client)
+            n = write_narrative(sample_report(), "en", client, Redactor())
         finally:
             client.close()
     assert (n.source, n.text, n.model) == (
@@ -89,7 +90,7 @@ def test_bedrock_failure_falls_back_to_rules_with_the_reason(monkeypatch):
         fake.throttle(5)
         client = _client(fake, model_id="m")
         try:
-            n = write_narrative(sample_report(), "en", client)
+            n = write_narrative(sample_report(), "en", client, Redactor())
         finally:
             client.close()
     assert n.source == "rules"
