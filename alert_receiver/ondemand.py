@@ -94,16 +94,21 @@ def analyze_current_state(
             analysis = _rules(summary, f"AI analysis failed: {e.reason}")
     else:
         analysis = _rules(summary, "Bedrock is not configured")
-    return {
-        "status": "ok",
-        "generated_at": datetime.now(UTC).isoformat(),
-        "firing_alerts": len(alerts),
-        "metrics": metrics,
-        "log_errors": log_errors,
-        "errors": errors,
-        "analysis": analysis,
-        "message": render_analysis_message(analysis, redact(summary), ZoneInfo(settings.timezone)),
-    }
+    # The answer leaves too (to the caller, and to Slack): every string in it redacted.
+    return redact.walk(
+        {
+            "status": "ok",
+            "generated_at": datetime.now(UTC).isoformat(),
+            "firing_alerts": len(alerts),
+            "metrics": metrics,
+            "log_errors": log_errors,
+            "errors": errors,
+            "analysis": analysis,
+            "message": render_analysis_message(
+                analysis, redact(summary), ZoneInfo(settings.timezone)
+            ),
+        }
+    )
 
 
 def _summary(

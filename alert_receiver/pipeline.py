@@ -35,6 +35,7 @@ from alert_receiver.payload import Alert, iso, webhook
 from alert_receiver.store.base import Store
 from integrations.errors import IntegrationError, Rejected
 from integrations.slack import CONTENT_ERRORS, Slack
+from runtime.redact import Redactor
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +54,11 @@ class Pipeline:
         links: render.Links = render.Links(),  # noqa: B008 - frozen
         mention: str = "",
         cache_ttl: float = 86400.0,
+        redactor: Redactor | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store, self.slack, self.fetcher, self.analyst = store, slack, fetcher, analyst
+        self.redactor = redactor or Redactor()
         self.metrics = metrics
         self.first_post_wait, self.tz, self.links = first_post_wait, ZoneInfo(tz), links
         self.mention, self.cache_ttl, self._clock = mention, cache_ttl, clock
@@ -128,7 +131,9 @@ class Pipeline:
         else:
             if incident.ts:
                 self._update(incident.ts, message)
-            reply = render.render_reply(resolved, joined, self.tz)
+            reply = render.render_reply(
+                self.redactor.walk(resolved), self.redactor.walk(joined), self.tz
+            )
             if reply and incident.ts:
                 self._post_once(task, "reply", {"text": reply}, thread_ts=incident.ts)
         self.store.commit(
@@ -244,7 +249,7 @@ class Pipeline:
             logs = self.store.enrichment(incident.id, "logs")
             if analysis is not None:
                 message = render.render_followup(
-                    incident, analysis[1], logs[1] if logs else None, self.tz
+                    self.redactor.walk(incident), analysis[1], logs[1] if logs else None, self.tz
                 )
                 self._post_once(task, "followup", message)
         self.store.commit(done=task)
@@ -258,7 +263,7 @@ class Pipeline:
         analysis_rev, analysis = self.store.enrichment(incident.id, "analysis") or (0, None)
         busy = bool(incident.firing)
         return render.render_message(
-            incident,
+            self.redactor.walk(incident),  # before the renderer cuts texts to Slack's limits
             analysis,
             logs=logs,
             links=self.links,
@@ -279,6 +284,7 @@ class Pipeline:
         self, task: Task, step: str, message: dict[str, Any], thread_ts: str | None = None
     ) -> str:
         nonce = f"{task.id}.{int(task.created * 1000)}.{step}"
+        message = self.redactor.walk(message)  # whatever a message holds, nothing leaves raw
         if task.attempts > 1:
             try:
                 found = self.slack.find(nonce, since=task.created - 60, thread_ts=thread_ts)
@@ -313,6 +319,7 @@ class Pipeline:
         return posted.ts
 
     def _update(self, ts: str, message: dict[str, Any]) -> None:
+        message = self.redactor.walk(message)
         try:
             self.slack.update(ts, **message)
         except Rejected as e:

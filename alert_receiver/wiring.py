@@ -51,6 +51,7 @@ def build_pipeline(
         links=Links(settings.grafana_url, settings.kiali_url, settings.alertmanager_url),
         mention=settings.slack_mention,
         cache_ttl=settings.analysis_cache_ttl,
+        redactor=clients.redactor,
     )
 
 
