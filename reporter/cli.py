@@ -18,9 +18,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
+from integrations.aws import aws_session
 from integrations.bedrock import BedrockClient
 from integrations.env import SettingsError
 from integrations.errors import IntegrationError, NotConfigured
@@ -51,6 +52,9 @@ from reporter.settings import Settings
 from reporter.tables import build_tables
 from rules import ConfigError, load_config
 from rules.config import DEFAULT_CONFIG
+
+if TYPE_CHECKING:
+    import boto3
 
 log = logging.getLogger("reporter")
 
@@ -225,6 +229,12 @@ def narrative_failed(data: ReportData) -> bool:
     return n is not None and n.source == "rules" and bool(n.model)
 
 
+def _aws(settings: Settings) -> boto3.Session:
+    return aws_session(
+        settings.aws_access_key_id, settings.aws_secret_access_key, settings.aws_session_token
+    )
+
+
 def _bedrock(settings: Settings) -> tuple[BedrockClient | None, bool]:
     if not settings.bedrock_enabled:
         return None, False
@@ -238,6 +248,7 @@ def _bedrock(settings: Settings) -> tuple[BedrockClient | None, bool]:
             timeout=settings.bedrock_timeout,
             max_attempts=settings.bedrock_max_attempts,
             max_tokens=1500,
+            session=_aws(settings),
         ), False
     except IntegrationError as e:
         log.error("bedrock: %s", e)
@@ -292,6 +303,7 @@ def _deliver(
                 region=settings.ses_region,
                 sender=settings.ses_from_email,
                 endpoint_url=settings.ses_endpoint_url or None,
+                session=_aws(settings),
             )
             try:
                 ids = ses.send(
