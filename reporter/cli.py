@@ -262,9 +262,9 @@ def record_store(settings: Settings, clients: Clients, out_dir: Path) -> RecordS
     if where.startswith("configmap:") and clients.kubernetes is not None:
         namespace, _, name = where[len("configmap:") :].partition("/")
         return ConfigMapRecord(clients.kubernetes, namespace, name)
-    namespace = in_cluster_namespace()
-    if not where and namespace and clients.kubernetes is not None:
-        return ConfigMapRecord(clients.kubernetes, namespace, RECORD_CONFIGMAP)
+    own_namespace = in_cluster_namespace()
+    if not where and own_namespace and clients.kubernetes is not None:
+        return ConfigMapRecord(clients.kubernetes, own_namespace, RECORD_CONFIGMAP)
     if where:  # a ConfigMap was asked for but the Kubernetes API is not there
         reason = clients.unavailable.get("kubernetes", "the Kubernetes API is not configured")
         return UnavailableRecord(where, reason)
