@@ -146,3 +146,13 @@ def test_no_password_on_any_command_line(rendered):
         for text in cm.get("data", {}).values():
             for line in text.splitlines():
                 assert not re.match(r"\s*(requirepass|masterauth)\s", line), _name(cm)
+
+
+def test_every_pod_runs_as_a_high_uid(rendered):
+    """No container shares a UID with a host account (system UIDs sit below 10000)."""
+    for doc in (d for d in rendered if d["kind"] in WORKLOADS):
+        pod = _pod(doc)
+        uids = [pod["securityContext"].get("runAsUser")]
+        uids += [c.get("securityContext", {}).get("runAsUser") for c in pod["containers"]]
+        assert uids[0] is not None, _name(doc)
+        assert all(u is None or u >= 10000 for u in uids), _name(doc)
