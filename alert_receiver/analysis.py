@@ -139,10 +139,10 @@ class RelatedMetrics:
         start = min(alert.starts_at - timedelta(minutes=15), now - timedelta(minutes=1))
         step = max(15.0, (now - start).total_seconds() / 60)
         t0 = time.monotonic()
+        if self.prometheus is None:
+            return {"error": "Prometheus is not configured"}
         try:
-            series = self.prometheus.query_range(  # type: ignore[union-attr]
-                lhs, start, now, step, timeout=self.timeout
-            )
+            series = self.prometheus.query_range(lhs, start, now, step, timeout=self.timeout)
         except IntegrationError as e:
             self._observe("error", time.monotonic() - t0)
             return {"error": e.reason}

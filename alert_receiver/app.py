@@ -119,6 +119,7 @@ def create_app(
         log.exception("error serving %s %s", request.method, request.path)
         return _error(500, "internal error, see the receiver's log")
 
+    # Flask's documented way to put WSGI middleware in front; mypy objects to assigning to a method.
     app.wsgi_app = Intake(  # type: ignore[method-assign]
         app.wsgi_app, store, metrics, authorized, settings.max_body_bytes
     )

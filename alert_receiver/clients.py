@@ -11,6 +11,7 @@ from typing import Any
 
 from alert_receiver.settings import Settings
 from integrations.alertmanager import AlertmanagerClient
+from integrations.aws import aws_session
 from integrations.bedrock import BedrockClient
 from integrations.loki import LokiClient
 from integrations.prometheus import PrometheusClient
@@ -62,7 +63,12 @@ def build_clients(
             timeout=settings.bedrock_timeout,
             max_attempts=settings.bedrock_max_attempts,
             max_tokens=settings.bedrock_max_tokens,
-            session=boto_session,
+            session=boto_session
+            or aws_session(
+                settings.aws_access_key_id,
+                settings.aws_secret_access_key,
+                settings.aws_session_token,
+            ),
         )
     return Clients(
         slack=build_slack(settings, **(slack_options or {})),

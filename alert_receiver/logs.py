@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from alert_receiver.payload import Alert, iso
-from integrations.errors import IntegrationError, Timeout
+from integrations.errors import IntegrationError, NotConfigured, Timeout
 from integrations.loki import LokiClient, line_filter_regex, selector
 from runtime.redact import Redactor
 
@@ -181,9 +181,11 @@ class LogFetcher:
             pending.cancel()
 
     def _query(self, query: str, start: datetime, end: datetime) -> list:
+        if self.loki is None:
+            raise NotConfigured("loki", "LOKI_URL is not set")
         t0 = time.monotonic()
         try:
-            result = self.loki.query_range(  # type: ignore[union-attr]
+            result = self.loki.query_range(
                 query, start, end, limit=self.max_lines * 2, timeout=self.timeout
             )
         except IntegrationError as e:
@@ -194,7 +196,9 @@ class LogFetcher:
 
     def _assemble(self, futures: list, window: tuple[datetime, datetime]) -> dict[str, Any]:
         seen: set[tuple] = set()
-        errors, others, problems = [], [], []
+        errors: list[dict[str, str]] = []
+        others: list[dict[str, str]] = []
+        problems: list[BaseException] = []
         for matchers, *pair in futures:
             source = "/".join(
                 matchers.get(k, "") for k in ("namespace", "pod", "container") if k in matchers

@@ -26,6 +26,7 @@ tests and single-process use pass a registry and read it directly.
 from __future__ import annotations
 
 import os
+import weakref
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
@@ -138,6 +139,10 @@ class QueueCollector:
         )
 
 
+# Registries that already have a QueueCollector (registering a second one raises).
+_WITH_QUEUE: weakref.WeakSet[CollectorRegistry] = weakref.WeakSet()
+
+
 def exposition_registry(metrics: Metrics, store: Store) -> CollectorRegistry:
     """What /metrics serves: this process's metrics, or all processes' in multiprocess mode."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -145,7 +150,7 @@ def exposition_registry(metrics: Metrics, store: Store) -> CollectorRegistry:
         MultiProcessCollector(registry)
     else:
         registry = metrics.registry
-    if not getattr(registry, "_alert_receiver_queue", False):
+    if registry not in _WITH_QUEUE:
         registry.register(QueueCollector(store))
-        registry._alert_receiver_queue = True  # type: ignore[attr-defined]
+        _WITH_QUEUE.add(registry)
     return registry

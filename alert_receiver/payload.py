@@ -170,6 +170,8 @@ def _alert(raw: object, i: int) -> Alert:
     if not labels:
         raise PayloadError(f"{path}labels: an alert needs labels")
     starts_at = _time(raw, "startsAt", path, required=True)
+    if starts_at is None:  # _str raises first for a missing one
+        raise PayloadError(f"{path}startsAt: required")
     ends_at = _time(raw, "endsAt", path, required=False)
     if ends_at is not None and ends_at <= ZERO_TIME:
         ends_at = None
@@ -177,7 +179,7 @@ def _alert(raw: object, i: int) -> Alert:
         status=status,
         labels=labels,
         annotations=_labels(raw, "annotations", path),
-        starts_at=starts_at,  # type: ignore[arg-type]
+        starts_at=starts_at,
         ends_at=ends_at if status == "resolved" else None,
         generator_url=_str(raw, "generatorURL", path, required=False),
         fingerprint=_str(raw, "fingerprint", path, required=False) or _fallback_fingerprint(labels),

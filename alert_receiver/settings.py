@@ -88,6 +88,16 @@ class Settings:
     loki_service_label: str = _setting("LOKI_SERVICE_LABEL", "app")
     # Bedrock
     aws_region: str = _setting("AWS_REGION", "")
+    # empty: boto3's default chain (IRSA, EKS Pod Identity, ...); else this key pair
+    aws_access_key_id: str = field(
+        default="", repr=False, metadata={"env": "AWS_ACCESS_KEY_ID", "secret": True}
+    )
+    aws_secret_access_key: str = field(
+        default="", repr=False, metadata={"env": "AWS_SECRET_ACCESS_KEY", "secret": True}
+    )
+    aws_session_token: str = field(
+        default="", repr=False, metadata={"env": "AWS_SESSION_TOKEN", "secret": True}
+    )
     bedrock_model_id: str = _setting("BEDROCK_MODEL_ID", "")
     bedrock_agent_id: str = _setting("BEDROCK_ANALYSIS_AGENT_ID", "")
     bedrock_agent_alias_id: str = _setting("BEDROCK_ANALYSIS_AGENT_ALIAS_ID", "")
@@ -125,6 +135,8 @@ class Settings:
             out.append("SLACK_CHANNEL: required with SLACK_BOT_TOKEN (a channel ID such as C0123)")
         if bool(self.bedrock_agent_id) != bool(self.bedrock_agent_alias_id):
             out.append("BEDROCK_ANALYSIS_AGENT_ID and BEDROCK_ANALYSIS_AGENT_ALIAS_ID go together")
+        if bool(self.aws_access_key_id) != bool(self.aws_secret_access_key):
+            out.append("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together")
         if self.analysis_language not in ("ko", "en"):
             out.append(f"REPORT_LANGUAGE: expected ko or en, got {self.analysis_language!r}")
         return out

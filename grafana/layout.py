@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from grafana.sdk import common, dashboard_builder, model
+from grafana.sdk import cogbuilder, common, dashboard_builder, model
 from grafana.settings import PACK_TAG, GrafanaSettings
 from grafana.targets import PROMETHEUS
 from grafana.variables import alerts_cluster_matcher
@@ -78,8 +78,11 @@ def _builtin_annotation() -> dashboard_builder.AnnotationQuery:
         .hide(True)
         .icon_color("rgba(0, 211, 255, 1)")
         .type("dashboard")
+        # The SDK types `target` as a data query builder, but Grafana's built-in annotation takes
+        # exactly this AnnotationTarget (the SDK's own docstring: "TODO.. this should just be a
+        # normal query target"); build() is all the method calls on it.
         .target(
-            dashboard_builder.AnnotationTarget()
+            dashboard_builder.AnnotationTarget()  # type: ignore[arg-type]
             .limit(100)
             .match_any(False)
             .tags([])
@@ -88,7 +91,7 @@ def _builtin_annotation() -> dashboard_builder.AnnotationQuery:
     )
 
 
-def _links(s: GrafanaSettings) -> list[dashboard_builder.DashboardLink]:
+def _links(s: GrafanaSettings) -> list[cogbuilder.Builder[model.DashboardLink]]:
     return [
         dashboard_builder.DashboardLink("Monitoring pack")
         .type(model.DashboardLinkType.DASHBOARDS)
@@ -141,8 +144,11 @@ def build_dashboard(
     dashboard = builder.build()
     # The SDK sets placement "inControlsMenu" on every link and annotation, and Grafana 12 then
     # tucks them into the controls menu. Without the key they stay in the bar above the panels.
-    for item in [*(dashboard.links or []), *(dashboard.annotations.list_val or [])]:
-        item.placement = None  # type: ignore[assignment]
+    # (`placement` is typed str, but to_json leaves the key out exactly when it is None.)
+    for link in dashboard.links or []:
+        link.placement = None  # type: ignore[assignment]
+    for annotation in dashboard.annotations.list_val or []:
+        annotation.placement = None  # type: ignore[assignment]
     dashboard.panels = list(place(rows))
     return dashboard
 

@@ -306,6 +306,7 @@ def finish(
     them: the SDK's DashboardLink carries dashboard-link fields a panel link does not have)."""
     panel.grid_pos = model.GridPos(h=height, w=width)
     if links:
+        # plain dicts where the SDK types its DashboardLink model: the encoder writes both as is
         panel.links = [link.to_dict() for link in links]  # type: ignore[misc]
     if data_links:
         assert panel.field_config is not None

@@ -33,6 +33,7 @@ with warnings.catch_warnings():
         table,
         timeseries,
     )
+    from grafana_foundation_sdk.cog import builder as cogbuilder
     from grafana_foundation_sdk.cog.encoder import JSONEncoder
     from grafana_foundation_sdk.cog.plugins import register_default_plugins
     from grafana_foundation_sdk.models import common
@@ -47,6 +48,7 @@ with warnings.catch_warnings():
 
 __all__ = [
     "JSONEncoder",
+    "cogbuilder",
     "common",
     "common_builder",
     "dashboard_builder",

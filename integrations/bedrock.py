@@ -166,9 +166,9 @@ class _mapped:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: type | None, err: BaseException | None, _tb: object) -> bool:
+    def __exit__(self, kind: type | None, err: BaseException | None, _tb: object) -> None:
         if err is None:
-            return False
+            return
         if isinstance(err, botocore.exceptions.ClientError):  # includes EventStreamError
             code = err.response.get("Error", {}).get("Code", "")
             msg = err.response.get("Error", {}).get("Message", "") or code
@@ -186,4 +186,3 @@ class _mapped:
             raise Rejected(SYSTEM, "no AWS credentials found") from err
         if isinstance(err, botocore.exceptions.BotoCoreError):
             raise Unavailable(SYSTEM, str(err)) from err
-        return False

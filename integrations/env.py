@@ -14,7 +14,7 @@ import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import field, fields
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -62,6 +62,8 @@ def setting(env: str, default: Any, parse: Callable[[str], Any] = str, **kw: Any
 
 
 class _Settings(Protocol):
+    __dataclass_fields__: ClassVar[dict[str, Any]]  # a dataclass, as fields() needs
+
     def problems(self) -> list[str]: ...
 
 
@@ -71,7 +73,7 @@ S = TypeVar("S", bound=_Settings)
 def settings_from_env(cls: type[S], environ: Mapping[str, str]) -> S:
     values: dict[str, Any] = {}
     problems: list[str] = []
-    for f in fields(cls):  # type: ignore[arg-type]
+    for f in fields(cls):
         env = f.metadata["env"]
         raw = environ.get(env)
         path = environ.get(f"{env}_FILE") if f.metadata.get("secret") else None

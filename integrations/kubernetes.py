@@ -15,6 +15,7 @@ imports `kubernetes`; the client's urllib3 pool is closed in `close()`.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Callable, Iterator, Mapping
@@ -202,8 +203,8 @@ class KubernetesClient:
             if token:
                 kwargs["_continue"] = token
             body = self._json(
-                lambda kw=kwargs: method(
-                    **kw, _preload_content=False, _request_timeout=self._timeouts()
+                functools.partial(
+                    method, **kwargs, _preload_content=False, _request_timeout=self._timeouts()
                 )
             )
             items = body.get("items")

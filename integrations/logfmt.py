@@ -16,7 +16,8 @@ def _quote(text: str) -> str:
 
 
 class LogfmtFormatter(logging.Formatter):
-    converter = time.gmtime
+    def converter(self, secs: float | None = None) -> time.struct_time:
+        return time.gmtime(secs)  # timestamps in UTC ("Z")
 
     def format(self, record: logging.LogRecord) -> str:
         line = (

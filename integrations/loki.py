@@ -17,6 +17,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import requests
 
@@ -131,9 +132,9 @@ class LokiClient:
             return False
         return True
 
-    def _result(self, body: object) -> QueryResult:
+    def _result(self, body: Any) -> QueryResult:  # decoded JSON, checked as it is read
         try:
-            data = body["data"]  # type: ignore[index]
+            data = body["data"]
             kind = data["resultType"]
             raw = data["result"]
             if kind == "streams":

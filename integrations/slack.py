@@ -18,6 +18,7 @@ caller's queue keeps the work. This is the only module that imports slack_sdk.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from typing import Any
@@ -146,11 +147,12 @@ class WebApiSlack:
             if thread_ts:
                 data = self._call(
                     "conversations.replies",
-                    lambda a=args: self._client.conversations_replies(ts=thread_ts, **a),
+                    functools.partial(self._client.conversations_replies, ts=thread_ts, **args),
                 )
             else:
                 data = self._call(
-                    "conversations.history", lambda a=args: self._client.conversations_history(**a)
+                    "conversations.history",
+                    functools.partial(self._client.conversations_history, **args),
                 )
             for message in data.get("messages", []):
                 meta = message.get("metadata") or {}

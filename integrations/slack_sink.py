@@ -31,7 +31,7 @@ class SinkSlack:
             self._out: TextIO = self.path.open("a", encoding="utf-8")
         else:
             self.path = None
-            self._out = sys.stdout if target == "-" else target  # type: ignore[assignment]
+            self._out = sys.stdout if isinstance(target, str) else target
 
     def _write(self, record: dict) -> None:
         self._out.write(json.dumps(record, ensure_ascii=False) + "\n")

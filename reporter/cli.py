@@ -18,9 +18,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
+from integrations.aws import aws_session
 from integrations.bedrock import BedrockClient
 from integrations.env import SettingsError
 from integrations.errors import IntegrationError, NotConfigured
@@ -52,6 +53,9 @@ from reporter.tables import build_tables
 from rules import ConfigError, load_config
 from rules.config import DEFAULT_CONFIG
 from runtime.redact import Redactor
+
+if TYPE_CHECKING:
+    import boto3
 
 log = logging.getLogger("reporter")
 
@@ -231,6 +235,12 @@ def narrative_failed(data: ReportData) -> bool:
     return n is not None and n.source == "rules" and bool(n.model)
 
 
+def _aws(settings: Settings) -> boto3.Session:
+    return aws_session(
+        settings.aws_access_key_id, settings.aws_secret_access_key, settings.aws_session_token
+    )
+
+
 def _bedrock(settings: Settings) -> tuple[BedrockClient | None, bool]:
     if not settings.bedrock_enabled:
         return None, False
@@ -244,6 +254,7 @@ def _bedrock(settings: Settings) -> tuple[BedrockClient | None, bool]:
             timeout=settings.bedrock_timeout,
             max_attempts=settings.bedrock_max_attempts,
             max_tokens=1500,
+            session=_aws(settings),
         ), False
     except IntegrationError as e:
         log.error("bedrock: %s", e)
@@ -257,9 +268,9 @@ def record_store(settings: Settings, clients: Clients, out_dir: Path) -> RecordS
     if where.startswith("configmap:") and clients.kubernetes is not None:
         namespace, _, name = where[len("configmap:") :].partition("/")
         return ConfigMapRecord(clients.kubernetes, namespace, name)
-    namespace = in_cluster_namespace()
-    if not where and namespace and clients.kubernetes is not None:
-        return ConfigMapRecord(clients.kubernetes, namespace, RECORD_CONFIGMAP)
+    own_namespace = in_cluster_namespace()
+    if not where and own_namespace and clients.kubernetes is not None:
+        return ConfigMapRecord(clients.kubernetes, own_namespace, RECORD_CONFIGMAP)
     if where:  # a ConfigMap was asked for but the Kubernetes API is not there
         reason = clients.unavailable.get("kubernetes", "the Kubernetes API is not configured")
         return UnavailableRecord(where, reason)
@@ -299,6 +310,7 @@ def _deliver(
                 region=settings.ses_region,
                 sender=settings.ses_from_email,
                 endpoint_url=settings.ses_endpoint_url or None,
+                session=_aws(settings),
             )
             try:
                 ids = ses.send(

@@ -43,7 +43,8 @@ SYSTEM_PROMPT = {
 
 
 class Completer(Protocol):
-    label: str
+    @property
+    def label(self) -> str: ...
 
     def complete(self, system: str, prompt: str, session_id: str = ...) -> Any: ...
 

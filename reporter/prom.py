@@ -69,25 +69,25 @@ def coverage(samples: Iterable[Sample], seconds: float) -> float:
 
 def parse_nodes(samples: Iterable[Sample]) -> tuple[NodeUsage, ...]:
     rows = _by_stat(samples, ("instance", "mountpoint"))
-    nodes: dict[str, dict[str, object]] = {}
+    usage: dict[str, tuple[Stat, Stat]] = {}  # instance -> (cpu, memory)
+    fullest: dict[str, tuple[Stat, str]] = {}  # instance -> (disk, its mountpoint)
     for (instance, mountpoint), row in rows.items():
-        node = nodes.setdefault(instance, {})
         if mountpoint:  # a filesystem: keep the node's fullest one
             disk = _stat(row, "disk")
-            best = node.get("disk")
-            if best is None or _sort_key(disk.peak) < _sort_key(best.peak):  # type: ignore[union-attr]
-                node["disk"], node["mountpoint"] = disk, mountpoint
+            best = fullest.get(instance)
+            if best is None or _sort_key(disk.peak) < _sort_key(best[0].peak):
+                fullest[instance] = (disk, mountpoint)
         else:
-            node["cpu"], node["memory"] = _stat(row, "cpu"), _stat(row, "memory")
+            usage[instance] = (_stat(row, "cpu"), _stat(row, "memory"))
     out = [
         NodeUsage(
             instance=instance,
-            cpu=v.get("cpu", Stat()),  # type: ignore[arg-type]
-            memory=v.get("memory", Stat()),  # type: ignore[arg-type]
-            disk=v.get("disk", Stat()),  # type: ignore[arg-type]
-            disk_mountpoint=str(v.get("mountpoint", "")),
+            cpu=usage.get(instance, (Stat(), Stat()))[0],
+            memory=usage.get(instance, (Stat(), Stat()))[1],
+            disk=fullest.get(instance, (Stat(), ""))[0],
+            disk_mountpoint=fullest.get(instance, (Stat(), ""))[1],
         )
-        for instance, v in nodes.items()
+        for instance in {*usage, *fullest}
         if instance
     ]
     return tuple(sorted(out, key=lambda n: _natural(n.instance)))
@@ -119,13 +119,16 @@ def parse_containers(samples: Iterable[Sample], top: int) -> tuple[ContainerUsag
     keys = ("namespace", "pod", "container", "node")
     rows = [
         ContainerUsage(
-            *key,
+            namespace=namespace,
+            pod=pod,
+            container=container,
+            node=node,
             cpu_avg=row.get("cpu_avg"),
             cpu_limit_peak=row.get("cpu_limit_peak"),
             memory_peak=row.get("memory_peak"),
             memory_limit_peak=row.get("memory_limit_peak"),
         )
-        for key, row in _by_stat(samples, keys).items()
+        for (namespace, pod, container, node), row in _by_stat(samples, keys).items()
     ]
     rows = [c for c in rows if c.cpu_limit_peak is not None or c.memory_limit_peak is not None]
     rows.sort(key=lambda c: (-c.pressure, c.namespace, c.pod, c.container))

@@ -142,10 +142,13 @@ def render_html(data: ReportData, lang: str) -> str:
     title = t(lang, f"title.{data.period.kind}")
     period_text = format_period(lang, data.period)
     # defaultdict: the template asks for every table and chart; absent ones are None.
-    tables = defaultdict(lambda: None, {tb.key: tb for tb in build_tables(data, lang)})
+    tables: defaultdict[str, Table | None] = defaultdict(
+        lambda: None, {tb.key: tb for tb in build_tables(data, lang)}
+    )
     to_date = ""
     if not data.period.complete:
         to_date = t(lang, "cover.to_date", end=format_datetime(lang, data.period.end))
+    charts_or_none: defaultdict[str, dict | None] = defaultdict(lambda: None, _charts(data, lang))
     failed = [t(lang, f"source.{s}") for s in data.failed_sources]
     context = {
         "lang": lang,
@@ -159,7 +162,7 @@ def render_html(data: ReportData, lang: str) -> str:
         "tables": tables,
         "blocks": blocks,
         "max_rows": MAX_PDF_ROWS,
-        "charts": defaultdict(lambda: None, _charts(data, lang)),
+        "charts": charts_or_none,
         "figures": [
             {
                 "name": t(lang, f"figure.{f.key}"),

@@ -84,8 +84,11 @@ class Settings:
     # links shown in the report
     grafana_url: str = _setting("GRAFANA_URL", "", parse_url)
     kiali_url: str = _setting("KIALI_URL", "", parse_url)
-    # Bedrock
+    # Bedrock and SES; no key pair: boto3's default chain (IRSA, EKS Pod Identity, ...)
     aws_region: str = _setting("AWS_REGION", "")
+    aws_access_key_id: str = _secret("AWS_ACCESS_KEY_ID")
+    aws_secret_access_key: str = _secret("AWS_SECRET_ACCESS_KEY")
+    aws_session_token: str = _secret("AWS_SESSION_TOKEN")
     bedrock_model_id: str = _setting("BEDROCK_MODEL_ID", "")
     bedrock_agent_id: str = _setting("BEDROCK_REPORT_AGENT_ID", "")
     bedrock_agent_alias_id: str = _setting("BEDROCK_REPORT_AGENT_ALIAS_ID", "")
@@ -126,6 +129,8 @@ class Settings:
             )
         if bool(self.bedrock_agent_id) != bool(self.bedrock_agent_alias_id):
             out.append("BEDROCK_REPORT_AGENT_ID and BEDROCK_REPORT_AGENT_ALIAS_ID go together")
+        if bool(self.aws_access_key_id) != bool(self.aws_secret_access_key):
+            out.append("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together")
         if self.team_emails and not (self.ses_region and self.ses_from_email):
             out.append("TEAM_EMAILS: needs AWS_SES_REGION and AWS_SES_FROM_EMAIL")
         return out

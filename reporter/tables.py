@@ -67,6 +67,14 @@ def pct(ratio: float | None, digits: int = 1) -> str:
     return num(ratio * 100 if ratio is not None else None, digits)
 
 
+def cores(value: float | None) -> str:
+    """CPU capacity: whole cores bare ("4"), a fraction with one decimal ("0.5"). `float()`
+    first: a count may arrive as an int, and int.is_integer() only exists from Python 3.12."""
+    if value is None:
+        return "-"
+    return num(value, 0 if float(value).is_integer() else 1)
+
+
 def count(value: float | None) -> str:
     return "-" if value is None else f"{round(value):,}"
 
@@ -314,7 +322,7 @@ def build_tables(data: ReportData, lang: str) -> list[Table]:
                     ),
                     text(", ".join(n.roles) or "-"),
                     text(n.kubelet_version or "-"),
-                    Cell(num(n.cpu_cores, 0 if (n.cpu_cores or 0).is_integer() else 1)),
+                    Cell(cores(n.cpu_cores)),
                     Cell(num(n.memory_bytes / GiB if n.memory_bytes is not None else None, 1)),
                     Cell(count(n.pods)),
                 )

@@ -45,6 +45,10 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 # (this machine's pip config names extra local indexes that may be absent: drop that noise)
+# First the image's exact, hash-checked dependencies (requirements.lock), so the tests run the
+# versions that ship; then the package and its test tools, which keep those where they can.
+.venv/bin/python -m pip install -q --disable-pip-version-check --require-hashes \
+  -r requirements.lock 2> >(grep -v '^WARNING: Location' >&2)
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]' \
   2> >(grep -v '^WARNING: Location' >&2)
 # Grafana's LogQL grammar, for the dashboards' LogQL check (versions pinned in the lock file).

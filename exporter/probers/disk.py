@@ -59,21 +59,21 @@ def _statvfs_in_thread(path: str) -> asyncio.Future[os.statvfs_result]:
     loop = asyncio.get_running_loop()
     future: asyncio.Future[os.statvfs_result] = loop.create_future()
 
-    def settle(result: os.statvfs_result | None, error: OSError | None) -> None:
+    def settle(outcome: os.statvfs_result | OSError) -> None:
         if future.done():
             return  # the probe timed out and stopped waiting
-        if error is not None:
-            future.set_exception(error)
+        if isinstance(outcome, OSError):
+            future.set_exception(outcome)
         else:
-            future.set_result(result)
+            future.set_result(outcome)
 
     def run() -> None:
         try:
             result = os.statvfs(path)
         except OSError as e:
-            loop.call_soon_threadsafe(settle, None, e)
+            loop.call_soon_threadsafe(settle, e)
         else:
-            loop.call_soon_threadsafe(settle, result, None)
+            loop.call_soon_threadsafe(settle, result)
 
     thread = threading.Thread(target=run, name=f"statvfs {path}", daemon=True)
     _in_flight[path] = thread

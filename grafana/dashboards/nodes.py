@@ -8,6 +8,8 @@ value also selects kube-state-metrics' `node` label in the inventory table.
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from grafana.layout import Row, build_dashboard
 from grafana.panels import Link, stat_panel, state_mapping, threshold_steps, timeseries_panel
 from grafana.sdk import model
@@ -22,6 +24,12 @@ KEY = "nodes"
 READY = state_mapping({"1": ("Ready", "green"), "0": ("NotReady", "red")})
 
 
+class _PercentAxis(TypedDict):
+    unit: str
+    min_: float
+    max_: float
+
+
 def build(s: GrafanaSettings) -> model.Dashboard:
     sel_, t = s.rules.selectors, s.thresholds
     ne, cm, ksm = sel_.node_exporter, cluster_matcher(s), sel_.kube_state_metrics
@@ -33,7 +41,7 @@ def build(s: GrafanaSettings) -> model.Dashboard:
         name: Link(f"Runbook: {name}", runbook_url(name, s.rules), new_tab=True)
         for name in ("NodeCPUUsageHigh", "NodeMemoryUsageHigh", "NodeFilesystemUsageHigh")
     }
-    pct = {"unit": "percent", "min_": 0.0, "max_": 100.0}
+    pct: _PercentAxis = {"unit": "percent", "min_": 0.0, "max_": 100.0}
     workloads = Link(
         "Pods on this node",
         f"{s.link('containers')}?var-cluster=${{cluster}}&var-node=${{__data.fields.Node}}"

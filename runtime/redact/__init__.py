@@ -91,7 +91,7 @@ class Redactor:
         key names a secret masked whole, as in `mapping`), lists and tuples, at any depth. What
         a message, a report or a prompt is built from passes here once, before it is cut to
         size, so a secret is never half shown."""
-        return self._walk(obj)  # type: ignore[no-any-return]
+        return self._walk(obj)
 
     def _walk(self, obj: Any) -> Any:
         if isinstance(obj, str):

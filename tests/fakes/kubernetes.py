@@ -44,8 +44,8 @@ def node(
     name: str,
     *,
     ready: bool = True,
-    cpu: str = "4",
-    memory: str = "32867172Ki",
+    cpu: str | None = "4",
+    memory: str | None = "32867172Ki",
     version: str = "v1.29.4",
     roles: tuple[str, ...] = (),
     unschedulable: bool = False,
@@ -60,12 +60,15 @@ def node(
     )
     labels = {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux"}
     labels.update({f"node-role.kubernetes.io/{r}": "" for r in roles})
+    # None leaves the resource out of capacity, as virtual nodes (virtual-kubelet) may.
+    capacity = {"cpu": cpu, "memory": memory, "pods": "110", "ephemeral-storage": "100Gi"}
+    capacity = {k: v for k, v in capacity.items() if v is not None}
     return {
         "metadata": {"name": name, "labels": labels, "uid": f"uid-{name}"},
         "spec": {"unschedulable": True} if unschedulable else {},
         "status": {
-            "capacity": {"cpu": cpu, "memory": memory, "pods": "110", "ephemeral-storage": "100Gi"},
-            "allocatable": {"cpu": cpu, "memory": memory, "pods": "110"},
+            "capacity": capacity,
+            "allocatable": {k: v for k, v in capacity.items() if k != "ephemeral-storage"},
             "conditions": conditions,
             "nodeInfo": {
                 "kubeletVersion": version,

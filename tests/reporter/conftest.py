@@ -113,11 +113,11 @@ def world(report_prometheus, moto, tmp_path, monkeypatch):
         }
 
 
-def run(world, *args: str, **env: str) -> tuple[int, list[Path]]:
+def run(world, *args: str, period: str = "weekly", **env: str) -> tuple[int, list[Path]]:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         code = main(
-            ["weekly", "--end", END.isoformat(), "--out", str(world["out"]), *args],
+            [period, "--end", END.isoformat(), "--out", str(world["out"]), *args],
             environ={**world["env"], **env},
         )
     return code, [Path(line) for line in out.getvalue().splitlines()]

@@ -14,6 +14,7 @@ import io
 import pytest
 
 from reporter.pdf import font_embedded
+from tests.fakes.kubernetes import node
 from tests.helpers import refused_port
 from tests.reporter.conftest import STEM, pdftotext, run
 
@@ -133,3 +134,34 @@ def test_bad_settings_exit_2_before_anything(world, capsys):
     err = capsys.readouterr().err
     assert "REPORT_LANGUAGE" in err
     assert "SLACK_CHANNEL" in err
+
+
+def test_daily_report_with_nodes_that_report_no_capacity(world):
+    """Virtual nodes (virtual-kubelet) may report no cpu or no memory capacity: the daily run
+    still writes, exports and delivers its report, with "-" where a capacity is unknown."""
+    world["kube"].nodes = [
+        node("node-1"),
+        node("virtual-node-aci", cpu=None),
+        node("node-no-memory", memory=None),
+        node("node-zero", cpu="0", memory="0"),
+        node("node-half", cpu="500m"),
+    ]
+    code, paths = run(world, period="daily")
+    assert code == 0
+    stem = "report-daily-2026-11-01-ko"
+    assert paths[0] == world["out"] / f"{stem}.pdf"
+    rows = list(
+        csv.reader(io.StringIO((world["out"] / f"{stem}-k8s-nodes.csv").read_text("utf-8-sig")))
+    )
+    capacity = {r[0]: (r[4], r[5]) for r in rows[1:]}
+    assert capacity == {
+        "node-1": ("4", "31.3"),
+        "virtual-node-aci": ("-", "31.3"),
+        "node-no-memory": ("4", "-"),
+        "node-zero": ("0", "0.0"),
+        "node-half": ("0.5", "31.3"),
+    }
+    text = pdftotext(paths[0])
+    assert "virtual-node-aci" in text
+    assert world["slack"].count("files.completeUploadExternal") == 1
+    assert len(world["moto"].messages()) == 1
