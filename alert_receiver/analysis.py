@@ -25,6 +25,7 @@ from alert_receiver.payload import Alert, iso
 from integrations.bedrock import BedrockClient
 from integrations.errors import IntegrationError
 from integrations.prometheus import PrometheusClient
+from runtime import logtext
 from runtime.redact import Redactor
 
 _COMPARISONS = (">=", "<=", "==", "!=", ">", "<")
@@ -160,16 +161,9 @@ def _fmt(value: float | None) -> str:
     return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
 
 
-def _normalise(line: str) -> str:
-    line = re.sub(r"\b[0-9a-f]{8}-[0-9a-f-]{27}\b", "<id>", line, flags=re.IGNORECASE)
-    line = re.sub(r"\b\d{4}-\d\d-\d\d[T ][\d:.,]+Z?\b", "", line)
-    line = re.sub(r"\b0x[0-9a-f]+\b|\b[0-9a-f]{12,}\b", "<hex>", line, flags=re.IGNORECASE)
-    return re.sub(r"\d+", "#", line).strip()[:160]
-
-
 def top_log_messages(logs: Mapping[str, Any] | None, n: int = 3) -> list[tuple[int, str]]:
     lines = [x for x in (logs or {}).get("lines", []) if x.get("error")]
-    counts = Counter(_normalise(x["line"]) for x in lines)
+    counts = Counter(logtext.normalise(x["line"]) for x in lines)
     return [(c, m) for m, c in counts.most_common(n)]
 
 

@@ -39,7 +39,7 @@ from pathlib import Path
 from alert_receiver import __version__
 from alert_receiver.logfmt import setup_logging
 from alert_receiver.settings import Settings
-from integrations.env import SettingsError
+from runtime.settings import SettingsError
 
 log = logging.getLogger("alert_receiver")
 

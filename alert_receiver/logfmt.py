@@ -1,10 +1,10 @@
-"""The receiver's logging: the pack's logfmt (integrations.logfmt), for its code and gunicorn's."""
+"""The receiver's logging: the pack's logfmt (runtime.logfmt), for its code and gunicorn's."""
 
 from __future__ import annotations
 
 import logging
 
-from integrations import logfmt
+from runtime import logfmt
 
 
 def setup_logging(level: str) -> None:
@@ -16,7 +16,7 @@ def setup_logging(level: str) -> None:
 LOGCONFIG = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"logfmt": {"()": "integrations.logfmt.LogfmtFormatter"}},
+    "formatters": {"logfmt": {"()": "runtime.logfmt.LogfmtFormatter"}},
     "handlers": {
         "stderr": {
             "class": "logging.StreamHandler",

@@ -1,8 +1,9 @@
 """Log context for an incident: Loki lines around each alert's `startsAt`, error-ish lines first.
 
 For up to `LOKI_MAX_STREAMS` distinct label sets (namespace/pod/container, or the service label
-mapped to `LOKI_SERVICE_LABEL`), two queries run at once over `[startsAt - before, startsAt +
-after]` (capped at now): one filtered to error-ish lines, one unfiltered; the answer keeps at most
+named by rules/config.yaml's `logs.service_label`), two queries run at once over `[startsAt -
+before, startsAt + after]` (capped at now): one filtered to error lines (`logs.error_filter`),
+one unfiltered; the answer keeps at most
 `LOKI_MAX_LINES`, errors first, each line cut to 300 characters and redacted. A pod that logs
 10,000 info lines a minute still shows its one stack trace.
 
@@ -17,7 +18,6 @@ plain dict, stored with the incident:
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -28,27 +28,11 @@ from typing import Any
 
 from alert_receiver.payload import Alert, iso
 from integrations.errors import IntegrationError, NotConfigured, Timeout
-from integrations.loki import LokiClient, line_filter_regex, selector
+from integrations.loki import LokiClient, line_filter, selector
+from rules import packaged_config
+from rules.settings import LogsSettings
 from runtime.redact import Redactor
 
-ERROR_WORDS = [
-    "error",
-    "exception",
-    "fatal",
-    "panic",
-    "fail",
-    "critical",
-    "traceback",
-    "timeout",
-    "timed out",
-    "refused",
-    "denied",
-    "oomkilled",
-    "out of memory",
-    "unavailable",
-    "crash",
-]
-_ERRORISH = re.compile("|".join(re.escape(w) for w in ERROR_WORDS), re.IGNORECASE)
 MAX_LINE_CHARS = 300
 
 
@@ -115,14 +99,16 @@ class LogFetcher:
         after: float = 300.0,
         max_lines: int = 12,
         max_streams: int = 3,
-        service_label: str = "app",
+        logs: LogsSettings | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         observe: Callable[[str, float], None] = lambda outcome, seconds: None,
     ) -> None:
         self.loki = loki
         self.redact = redactor
         self.timeout, self.before, self.after = timeout, before, after
-        self.max_lines, self.max_streams, self.service_label = max_lines, max_streams, service_label
+        self.logs = logs or packaged_config().logs
+        self.max_lines, self.max_streams = max_lines, max_streams
+        self.service_label, self._error_line = self.logs.service_label, self.logs.error_line
         self._clock, self._observe = clock, observe
         self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="loki") if loki else None
         self._lock = threading.Lock()
@@ -164,7 +150,7 @@ class LogFetcher:
                 (
                     m,
                     self._pool.submit(
-                        self._query, f"{sel} {line_filter_regex(ERROR_WORDS)}", start, end
+                        self._query, f"{sel} {line_filter(self.logs.error_filter)}", start, end
                     ),
                     self._pool.submit(self._query, sel, start, end),
                 )
@@ -219,7 +205,7 @@ class LogFetcher:
                     # Redacted before it is cut, so a secret across the cut is never half shown.
                     line = self.redact(e.line.rstrip()[: 2 * MAX_LINE_CHARS])[:MAX_LINE_CHARS]
                     entry = {"time": iso(e.time), "source": source, "line": line}
-                    (errors if _ERRORISH.search(e.line) else others).append(entry)
+                    (errors if self._error_line.search(e.line) else others).append(entry)
         chosen = sorted(errors, key=lambda x: x["time"])[-self.max_lines :]
         room = self.max_lines - len(chosen)
         rest = sorted(others, key=lambda x: x["time"])[-room:] if room > 0 else []

@@ -19,7 +19,7 @@ from alert_receiver.settings import Settings
 from alert_receiver.slack import render_analysis_message
 from integrations.alertmanager import matcher
 from integrations.errors import IntegrationError
-from integrations.loki import line_filter_regex, quote
+from integrations.loki import line_filter, quote
 
 KEY_METRICS = {
     "node CPU %": "topk(5, instance:node_cpu_utilisation:rate5m * 100)",
@@ -65,8 +65,7 @@ def analyze_current_state(
     log_errors: list[dict[str, Any]] = []
     if clients.loki is not None:
         sel = "{" + (f"namespace={quote(namespace)}" if namespace else 'namespace=~".+"') + "}"
-        words = ["error", "exception", "fatal", "panic"]
-        counts = f"count_over_time({sel} {line_filter_regex(words)} [15m])"
+        counts = f"count_over_time({sel} {line_filter(settings.rules.logs.error_filter)} [15m])"
         query = f"topk(5, sum by (namespace, container) ({counts}))"
         try:
             result = clients.loki.query(query, datetime.now(UTC))

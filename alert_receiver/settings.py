@@ -10,28 +10,21 @@ The table in alert_receiver/README.md lists every variable and its default.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
 
-from integrations.env import (
+from rules import ConfigError, RulesConfig, config_at
+from runtime.redact import parse_patterns
+from runtime.settings import (
+    parse_bool,
     parse_duration,
     parse_positive_int,
     parse_timezone,
     parse_url,
+    secret,
     setting,
     settings_from_env,
 )
-from runtime.redact import parse_patterns
-
-
-def _bool(text: str) -> bool:
-    value = text.strip().lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off", ""):
-        return False
-    raise ValueError(f"expected true or false, got {text!r}")
 
 
 def _size(text: str) -> int:
@@ -42,86 +35,71 @@ def _size(text: str) -> int:
     return int(m.group(1)) * scale.get(m.group(2) or "B", 1)
 
 
-def _setting(env: str, default: Any = None, parse: Callable[[str], Any] = str, **kw: Any) -> Any:
-    return setting(env, default, parse, **kw)
-
-
 @dataclass(frozen=True)
 class Settings:
     # intake
-    token: str = field(
-        default="", repr=False, metadata={"env": "ALERT_RECEIVER_TOKEN", "secret": True}
-    )
-    token_file: str = _setting("ALERT_RECEIVER_TOKEN_FILE", "")
-    insecure_no_auth: bool = _setting("ALERT_RECEIVER_INSECURE_NO_AUTH", False, _bool)
-    max_body_bytes: int = _setting("ALERT_RECEIVER_MAX_BODY", 4 * 1024 * 1024, _size)
+    token: str = secret("ALERT_RECEIVER_TOKEN")
+    token_file: str = setting("ALERT_RECEIVER_TOKEN_FILE", "")
+    insecure_no_auth: bool = setting("ALERT_RECEIVER_INSECURE_NO_AUTH", False, parse_bool)
+    max_body_bytes: int = setting("ALERT_RECEIVER_MAX_BODY", 4 * 1024 * 1024, _size)
     # queue
-    db_path: str = _setting("ALERT_RECEIVER_DB", "./alert_receiver.db")
-    sqlite_synchronous: str = _setting("ALERT_RECEIVER_DB_SYNC", "FULL", str.upper)
-    redis_url: str = field(default="", repr=False, metadata={"env": "REDIS_URL", "secret": True})
-    redis_prefix: str = _setting("REDIS_KEY_PREFIX", "alert-receiver")
-    retention: float = _setting("ALERT_RECEIVER_RETENTION", 14 * 86400, parse_duration)
+    db_path: str = setting("ALERT_RECEIVER_DB", "./alert_receiver.db")
+    sqlite_synchronous: str = setting("ALERT_RECEIVER_DB_SYNC", "FULL", str.upper)
+    redis_url: str = secret("REDIS_URL")
+    redis_prefix: str = setting("REDIS_KEY_PREFIX", "alert-receiver")
+    retention: float = setting("ALERT_RECEIVER_RETENTION", 14 * 86400, parse_duration)
     # delivery
-    first_post_wait: float = _setting("ALERT_RECEIVER_FIRST_POST_WAIT", 1.5, parse_duration)
-    slack_concurrency: int = _setting("ALERT_RECEIVER_SLACK_CONCURRENCY", 4, parse_positive_int)
-    loki_concurrency: int = _setting("LOKI_CONCURRENCY", 8, parse_positive_int)
-    analysis_concurrency: int = _setting("BEDROCK_CONCURRENCY", 4, parse_positive_int)
-    retry_max_delay: float = _setting("ALERT_RECEIVER_RETRY_MAX_DELAY", 300.0, parse_duration)
-    web_workers: int = _setting("ALERT_RECEIVER_WEB_WORKERS", 2, parse_positive_int)
-    web_threads: int = _setting("ALERT_RECEIVER_WEB_THREADS", 4, parse_positive_int)
-    delivery_nice: int = _setting("ALERT_RECEIVER_DELIVERY_NICE", 10, int)
+    first_post_wait: float = setting("ALERT_RECEIVER_FIRST_POST_WAIT", 1.5, parse_duration)
+    slack_concurrency: int = setting("ALERT_RECEIVER_SLACK_CONCURRENCY", 4, parse_positive_int)
+    loki_concurrency: int = setting("LOKI_CONCURRENCY", 8, parse_positive_int)
+    analysis_concurrency: int = setting("BEDROCK_CONCURRENCY", 4, parse_positive_int)
+    retry_max_delay: float = setting("ALERT_RECEIVER_RETRY_MAX_DELAY", 300.0, parse_duration)
+    web_workers: int = setting("ALERT_RECEIVER_WEB_WORKERS", 2, parse_positive_int)
+    web_threads: int = setting("ALERT_RECEIVER_WEB_THREADS", 4, parse_positive_int)
+    delivery_nice: int = setting("ALERT_RECEIVER_DELIVERY_NICE", 10, int)
     # links and display
-    timezone: str = _setting("REPORT_TIMEZONE", "Asia/Seoul", parse_timezone)
-    grafana_url: str = _setting("GRAFANA_URL", "", parse_url)
-    kiali_url: str = _setting("KIALI_URL", "", parse_url)
-    alertmanager_url: str = _setting("ALERTMANAGER_URL", "", parse_url)
-    prometheus_url: str = _setting("PROMETHEUS_URL", "", parse_url)
-    prometheus_timeout: float = _setting("PROMETHEUS_TIMEOUT", 5.0, parse_duration)
+    timezone: str = setting("REPORT_TIMEZONE", "Asia/Seoul", parse_timezone)
+    grafana_url: str = setting("GRAFANA_URL", "", parse_url)
+    kiali_url: str = setting("KIALI_URL", "", parse_url)
+    alertmanager_url: str = setting("ALERTMANAGER_URL", "", parse_url)
+    prometheus_url: str = setting("PROMETHEUS_URL", "", parse_url)
+    prometheus_timeout: float = setting("PROMETHEUS_TIMEOUT", 5.0, parse_duration)
     # Loki
-    loki_url: str = _setting("LOKI_URL", "", parse_url)
-    loki_tenant: str = _setting("LOKI_TENANT_ID", "")
-    loki_timeout: float = _setting("LOKI_TIMEOUT", 5.0, parse_duration)
-    loki_window_before: float = _setting("LOKI_WINDOW_BEFORE", 300.0, parse_duration)
-    loki_window_after: float = _setting("LOKI_WINDOW_AFTER", 300.0, parse_duration)
-    loki_max_lines: int = _setting("LOKI_MAX_LINES", 12, parse_positive_int)
-    loki_max_streams: int = _setting("LOKI_MAX_STREAMS", 3, parse_positive_int)
-    loki_service_label: str = _setting("LOKI_SERVICE_LABEL", "app")
+    loki_url: str = setting("LOKI_URL", "", parse_url)
+    loki_tenant: str = setting("LOKI_TENANT_ID", "")
+    loki_timeout: float = setting("LOKI_TIMEOUT", 5.0, parse_duration)
+    loki_window_before: float = setting("LOKI_WINDOW_BEFORE", 300.0, parse_duration)
+    loki_window_after: float = setting("LOKI_WINDOW_AFTER", 300.0, parse_duration)
+    loki_max_lines: int = setting("LOKI_MAX_LINES", 12, parse_positive_int)
+    loki_max_streams: int = setting("LOKI_MAX_STREAMS", 3, parse_positive_int)
+    # what an error line is and which stream label names a service: its logs: section
+    rules_config: str = setting("RULES_CONFIG", "")
     # Bedrock
-    aws_region: str = _setting("AWS_REGION", "")
+    aws_region: str = setting("AWS_REGION", "", aliases=("AWS_DEFAULT_REGION",))
     # empty: boto3's default chain (IRSA, EKS Pod Identity, ...); else this key pair
-    aws_access_key_id: str = field(
-        default="", repr=False, metadata={"env": "AWS_ACCESS_KEY_ID", "secret": True}
-    )
-    aws_secret_access_key: str = field(
-        default="", repr=False, metadata={"env": "AWS_SECRET_ACCESS_KEY", "secret": True}
-    )
-    aws_session_token: str = field(
-        default="", repr=False, metadata={"env": "AWS_SESSION_TOKEN", "secret": True}
-    )
-    bedrock_model_id: str = _setting("BEDROCK_MODEL_ID", "")
-    bedrock_agent_id: str = _setting("BEDROCK_ANALYSIS_AGENT_ID", "")
-    bedrock_agent_alias_id: str = _setting("BEDROCK_ANALYSIS_AGENT_ALIAS_ID", "")
-    bedrock_endpoint_url: str = _setting("BEDROCK_ENDPOINT_URL", "", parse_url)
-    bedrock_timeout: float = _setting("BEDROCK_TIMEOUT", 30.0, parse_duration)
-    bedrock_max_attempts: int = _setting("BEDROCK_MAX_ATTEMPTS", 4, parse_positive_int)
-    bedrock_max_prompt_chars: int = _setting("BEDROCK_MAX_PROMPT_CHARS", 12000, parse_positive_int)
-    bedrock_max_tokens: int = _setting("BEDROCK_MAX_TOKENS", 1024, parse_positive_int)
-    analysis_cache_ttl: float = _setting("ANALYSIS_CACHE_TTL", 86400.0, parse_duration)
-    analysis_language: str = _setting("REPORT_LANGUAGE", "ko")
+    aws_access_key_id: str = secret("AWS_ACCESS_KEY_ID")
+    aws_secret_access_key: str = secret("AWS_SECRET_ACCESS_KEY")
+    aws_session_token: str = secret("AWS_SESSION_TOKEN")
+    bedrock_model_id: str = setting("BEDROCK_MODEL_ID", "")
+    bedrock_agent_id: str = setting("BEDROCK_ANALYSIS_AGENT_ID", "")
+    bedrock_agent_alias_id: str = setting("BEDROCK_ANALYSIS_AGENT_ALIAS_ID", "")
+    bedrock_endpoint_url: str = setting("BEDROCK_ENDPOINT_URL", "", parse_url)
+    bedrock_timeout: float = setting("BEDROCK_TIMEOUT", 30.0, parse_duration)
+    bedrock_max_attempts: int = setting("BEDROCK_MAX_ATTEMPTS", 4, parse_positive_int)
+    bedrock_max_prompt_chars: int = setting("BEDROCK_MAX_PROMPT_CHARS", 12000, parse_positive_int)
+    bedrock_max_tokens: int = setting("BEDROCK_MAX_TOKENS", 1024, parse_positive_int)
+    analysis_cache_ttl: float = setting("ANALYSIS_CACHE_TTL", 86400.0, parse_duration)
+    analysis_language: str = setting("REPORT_LANGUAGE", "ko")
     # Slack
-    slack_bot_token: str = field(
-        default="", repr=False, metadata={"env": "SLACK_BOT_TOKEN", "secret": True}
-    )
-    slack_channel: str = _setting("SLACK_CHANNEL", "")
-    slack_webhook_url: str = field(
-        default="", repr=False, metadata={"env": "SLACK_WEBHOOK_URL", "secret": True}
-    )
-    slack_api_url: str = _setting("SLACK_API_URL", "https://slack.com/api/")
-    slack_sink: str = _setting("SLACK_SINK", "-")
-    slack_timeout: float = _setting("SLACK_TIMEOUT", 10.0, parse_duration)
-    slack_mention: str = _setting("SLACK_CRITICAL_MENTION", "")
-    redact_patterns: tuple[str, ...] = _setting("REDACT_EXTRA_PATTERNS", (), parse_patterns)
-    log_level: str = _setting("ALERT_RECEIVER_LOG_LEVEL", "info", str.lower)
+    slack_bot_token: str = secret("SLACK_BOT_TOKEN")
+    slack_channel: str = setting("SLACK_CHANNEL", "")
+    slack_webhook_url: str = secret("SLACK_WEBHOOK_URL")
+    slack_api_url: str = setting("SLACK_API_URL", "https://slack.com/api/")
+    slack_sink: str = setting("SLACK_SINK", "-")
+    slack_timeout: float = setting("SLACK_TIMEOUT", 10.0, parse_duration)
+    slack_mention: str = setting("SLACK_CRITICAL_MENTION", "")
+    redact_patterns: tuple[str, ...] = setting("REDACT_EXTRA_PATTERNS", (), parse_patterns)
+    log_level: str = setting("ALERT_RECEIVER_LOG_LEVEL", "info", str.lower)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -139,7 +117,16 @@ class Settings:
             out.append("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together")
         if self.analysis_language not in ("ko", "en"):
             out.append(f"REPORT_LANGUAGE: expected ko or en, got {self.analysis_language!r}")
+        try:
+            self.rules  # noqa: B018 - loaded now, so a bad file stops the start, not an alert
+        except ConfigError as e:
+            out.append(f"RULES_CONFIG: {e}")
         return out
+
+    @property
+    def rules(self) -> RulesConfig:
+        """rules/config.yaml (or RULES_CONFIG), read once a process; problems() checks it."""
+        return config_at(self.rules_config)
 
     @property
     def slack_mode(self) -> str:
@@ -157,14 +144,3 @@ class Settings:
     @property
     def queue_description(self) -> str:
         return "redis" if self.redis_url else f"sqlite:{self.db_path}"
-
-
-def describe_env() -> list[tuple[str, str, bool]]:
-    """(variable, default, secret) for every setting: the README's table is checked against it."""
-    out = []
-    for f in fields(Settings):
-        default = f.default
-        if isinstance(default, tuple):
-            default = ""
-        out.append((f.metadata["env"], str(default), bool(f.metadata.get("secret"))))
-    return out

@@ -25,7 +25,7 @@ def build_pipeline(
         after=settings.loki_window_after,
         max_lines=settings.loki_max_lines,
         max_streams=settings.loki_max_streams,
-        service_label=settings.loki_service_label,
+        logs=settings.rules.logs,
         observe=metrics.observer("loki"),
     )
     analyst = Analyst(

@@ -20,7 +20,7 @@ from exporter.config import ConfigError, load_config
 from exporter.probe_loop import ProbeLoop
 from exporter.reload import ConfigHolder
 from exporter.server import Exporter, ExporterServer, parse_listen
-from integrations.logfmt import setup_logging
+from runtime.logfmt import setup_logging
 
 log = logging.getLogger("exporter")
 

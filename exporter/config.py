@@ -18,11 +18,11 @@ from typing import Any
 
 import yaml
 
+from runtime.durations import parse_duration
+
 DEFAULT_TIMEOUT = 5.0
 MAX_TIMEOUT = 120.0
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$")
-_DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m)$")
-_DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0}
 
 
 class ConfigError(Exception):
@@ -119,18 +119,6 @@ class ExporterConfig:
         yield from self.http
         yield from self.haproxy
         yield from self.disk
-
-
-def parse_duration(value: Any) -> float:
-    """Accept Prometheus-style `500ms`, `5s`, `1m`, or a bare number of seconds."""
-    if isinstance(value, bool):
-        raise ValueError
-    if isinstance(value, int | float):
-        return float(value)
-    m = _DURATION_RE.match(str(value).strip())
-    if not m:
-        raise ValueError
-    return float(m.group(1)) * _DURATION_UNITS[m.group(2)]
 
 
 class _Checker:

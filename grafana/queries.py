@@ -7,10 +7,9 @@ dashboard and the weekly report count the same lines.
 
 from __future__ import annotations
 
-import json
-
 from grafana.settings import GrafanaSettings
 from grafana.variables import cluster_matcher
+from integrations.loki import line_filter
 from rules.model import sel
 
 STAGE_5XX = "stage:http_5xx_responses:rate5m"
@@ -29,8 +28,8 @@ def log_selector(namespace: str = "$namespace", *extra: str) -> str:
 
 
 def error_lines(s: GrafanaSettings, *extra: str) -> str:
-    """Error-ish log lines: the reporter's line filter over the selected namespaces."""
-    return f"{log_selector('$namespace', *extra)} |~ {json.dumps(s.loki.error_filter)}"
+    """Error lines (rules/config.yaml's logs.error_filter) over the selected namespaces."""
+    return f"{log_selector('$namespace', *extra)} {line_filter(s.loki.error_filter)}"
 
 
 def error_counts(s: GrafanaSettings, by: str, window: str) -> str:

@@ -26,15 +26,16 @@ PACK_TAG = "monitoring-pack"
 
 @dataclass(frozen=True)
 class LokiSettings:
-    """How error lines are found in Loki; the same defaults as the reporter (reporter/logs.py),
-    so a dashboard and a report count the same lines.
+    """How error lines are found in Loki: the rules' config's `logs:` section, which the
+    receiver and the reporter read too, so a dashboard and a report count the same lines.
 
     Labels are promtail's / Grafana Alloy's Kubernetes defaults: `namespace`, `pod`,
-    `container`, `app`; `level` is not relied on, because many applications never get it.
+    `container`, and `logs.service_label`; `level` is not relied on, because many applications
+    never get it.
     """
 
-    error_filter: str = "(?i)(error|exception|fatal|panic)"
-    service_label: str = "app"
+    error_filter: str
+    service_label: str
     # Istio's sidecars write access logs to the `istio-proxy` container when
     # meshConfig.accessLogFile is /dev/stdout, in Envoy's default text format.
     proxy_container: str = "istio-proxy"
@@ -85,5 +86,5 @@ def settings_from(cfg: RulesConfig) -> GrafanaSettings:
         folder=dashboards.folder,
         configmap_namespace=dashboards.configmap_namespace,
         provisioning_path=DEFAULT_PROVISIONING_PATH,
-        loki=LokiSettings(),
+        loki=LokiSettings(cfg.logs.error_filter, cfg.logs.service_label),
     )

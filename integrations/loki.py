@@ -3,7 +3,7 @@
 `selector({"namespace": ns, "pod": pod})` is the only way callers should build a stream selector
 from label values that came from an alert: values are quoted as Go string literals (JSON's escapes
 are a subset Loki's parser accepts), so a value containing `"` or `}` cannot end the selector and
-inject a query. `line_filter_regex()` does the same for the `|~` filters.
+inject a query. `line_filter()` does the same for the `|~` filters.
 
     loki = LokiClient("http://loki.bravo-monitoring-ns:3100", timeout=5)
     result = loki.query_range('{namespace="shop"} |= "error"', start, end, limit=50)
@@ -68,10 +68,9 @@ def selector(matchers: Mapping[str, str], regex: Mapping[str, str] | None = None
     return "{" + ", ".join(parts) + "}"
 
 
-def line_filter_regex(words: list[str], case_insensitive: bool = True) -> str:
-    """`|~ "(?i)(a|b)"` matching any of `words` literally."""
-    body = "|".join(re.escape(w) for w in words)
-    return f"|~ {quote(('(?i)' if case_insensitive else '') + f'({body})')}"
+def line_filter(pattern: str) -> str:
+    """`|~ "<pattern>"`: lines matching a regex (RE2), quoted as the selector's values are."""
+    return f"|~ {quote(pattern)}"
 
 
 def _ns(t: datetime) -> str:

@@ -23,10 +23,8 @@ from zoneinfo import ZoneInfo
 
 from integrations.aws import aws_session
 from integrations.bedrock import BedrockClient
-from integrations.env import SettingsError
 from integrations.errors import IntegrationError, NotConfigured
 from integrations.kubernetes import KubernetesClient, in_cluster_namespace
-from integrations.logfmt import setup_logging
 from integrations.loki import LokiClient
 from integrations.prometheus import PrometheusClient
 from integrations.ses import Attachment, SesClient
@@ -52,7 +50,9 @@ from reporter.settings import Settings
 from reporter.tables import build_tables
 from rules import ConfigError, load_config
 from rules.config import DEFAULT_CONFIG
+from runtime.logfmt import setup_logging
 from runtime.redact import Redactor
+from runtime.settings import SettingsError
 
 if TYPE_CHECKING:
     import boto3
@@ -127,8 +127,7 @@ def _options(settings: Settings, environ: Mapping[str, str]) -> Options:
         ),
         logs=LogQuery(
             selector=settings.loki_selector,
-            error_filter=settings.loki_error_filter,
-            service_label=settings.loki_service_label,
+            logs=rules.logs,
             sample=settings.loki_sample_lines,
             top=settings.top_n,
         ),

@@ -11,46 +11,38 @@ says how many lines they were counted from.
 
 from __future__ import annotations
 
-import json
-import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from integrations.loki import LokiClient, quote
+from integrations.loki import LokiClient, line_filter
 from reporter.model import LogErrors, LogMessage, Series
 from reporter.period import Period
+from rules import packaged_config
+from rules.settings import LogsSettings
+from runtime import logtext
 from runtime.redact import Redactor
 
 WINDOW = timedelta(days=7)
 PAGE = 1000  # lines per log query; Loki's max_entries_limit_per_query defaults to 5000
-MESSAGE_CHARS = 160
-_NORMALISE = (
-    (re.compile(r"^\S*\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d\S*\s*"), ""),  # leading timestamp
-    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), "<id>"),
-    (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"), "<ip>"),
-    (re.compile(r"\b0x[0-9a-f]+\b|\b[0-9a-f]{12,}\b", re.I), "<hex>"),
-    (re.compile(r"\d+(?:\.\d+)?"), "<n>"),
-    (re.compile(r"\s+"), " "),
-)
-_MESSAGE_KEYS = ("msg", "message", "error", "err", "log")
 
 
 @dataclass(frozen=True)
 class LogQuery:
     selector: str = '{namespace=~".+"}'
-    error_filter: str = "(?i)(error|exception|fatal|panic)"
-    service_label: str = "app"
+    # what an error line is and which label names a service: rules/config.yaml's logs:
+    logs: LogsSettings = field(default_factory=lambda: packaged_config().logs)
     sample: int = 2000
     top: int = 10
 
     def lines(self) -> str:
-        return f"{self.selector} |~ {quote(self.error_filter)}"
+        return f"{self.selector} {line_filter(self.logs.error_filter)}"
 
     def counts(self, step: timedelta) -> str:
         seconds = int(step.total_seconds())
-        return f"sum by ({self.service_label}) (count_over_time({self.lines()} [{seconds}s]))"
+        label = self.logs.service_label
+        return f"sum by ({label}) (count_over_time({self.lines()} [{seconds}s]))"
 
 
 def windows(start: datetime, end: datetime, size: timedelta = WINDOW) -> Iterator[tuple]:
@@ -92,7 +84,7 @@ def _count_series(
             q.counts(step), start + step, end, step=f"{int(step.total_seconds())}s"
         )
         for s in result.series:
-            name = s.labels.get(q.service_label) or "-"
+            name = s.labels.get(q.logs.service_label) or "-"
             for t, v in s.values:
                 points[t] = points.get(t, 0.0) + v
                 by_service[name] = by_service.get(name, 0.0) + v
@@ -114,7 +106,7 @@ def _top_messages(
                 message = normalise(entry.line, redact)
                 counts[message] += 1
                 services.setdefault(message, Counter())[
-                    entry.labels.get(q.service_label) or "-"
+                    entry.labels.get(q.logs.service_label) or "-"
                 ] += 1
             sampled += len(result.entries)
             if len(result.entries) < limit:
@@ -131,18 +123,6 @@ def _top_messages(
 
 
 def normalise(line: str, redact: Redactor) -> str:
-    """One error message per kind: the message field of a JSON line, numbers and IDs replaced,
-    secrets redacted, cut to MESSAGE_CHARS."""
-    text = line.strip()
-    if text.startswith("{"):
-        try:
-            record = json.loads(text)
-        except ValueError:
-            record = None
-        if isinstance(record, dict):
-            text = next((str(record[k]) for k in _MESSAGE_KEYS if record.get(k)), text)
-    text = redact(text)
-    for pattern, repl in _NORMALISE:
-        text = pattern.sub(repl, text)
-    text = text.strip()
-    return text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - 3] + "..."
+    """One error message per kind: the message field of a JSON line, secrets redacted, numbers
+    and IDs replaced, cut to a length (runtime.logtext)."""
+    return logtext.normalise(redact(logtext.message(line)))

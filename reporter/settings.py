@@ -4,25 +4,25 @@ The names of the system this replaces are kept (`PROMETHEUS_URL`, `TEAM_EMAILS`,
 `BEDROCK_REPORT_AGENT_ID`, ...) so its ConfigMap and Secret keep working. Secrets come from the
 environment or from a mounted file (`<NAME>_FILE`, which wins) and are never printed. Every
 problem is reported at once. reporter/README.md lists every variable and its default; a test
-checks the two agree (`describe_env()`).
+checks the two agree (`runtime.settings.describe_env`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
 
-from integrations.env import (
+from runtime.redact import parse_patterns
+from runtime.settings import (
     parse_duration,
     parse_positive_int,
     parse_timezone,
     parse_url,
+    secret,
     setting,
     settings_from_env,
 )
-from runtime.redact import parse_patterns
 
 LANGUAGES = ("ko", "en")
 
@@ -44,69 +44,57 @@ def _record(text: str) -> str:
     return text
 
 
-def _setting(env: str, default: Any = "", parse: Callable[[str], Any] = str, **kw: Any) -> Any:
-    return setting(env, default, parse, **kw)
-
-
-def _secret(env: str) -> Any:
-    return field(default="", repr=False, metadata={"env": env, "parse": str, "secret": True})
-
-
 @dataclass(frozen=True)
 class Settings:
     # the report
-    language: str = _setting("REPORT_LANGUAGE", "ko", lambda t: t.strip().lower())
-    timezone: str = _setting("REPORT_TIMEZONE", "Asia/Seoul", parse_timezone)
-    cluster_name: str = _setting("REPORT_CLUSTER_NAME", "")
-    top_n: int = _setting("REPORT_TOP_N", 10, parse_positive_int)
-    rules_config: str = _setting("REPORT_RULES_CONFIG", "")
-    out_dir: str = _setting("REPORT_OUT_DIR", "./reports")
-    delivery_record: str = _setting("REPORT_DELIVERY_RECORD", "", _record)
+    language: str = setting("REPORT_LANGUAGE", "ko", lambda t: t.strip().lower())
+    timezone: str = setting("REPORT_TIMEZONE", "Asia/Seoul", parse_timezone)
+    cluster_name: str = setting("REPORT_CLUSTER_NAME", "")
+    top_n: int = setting("REPORT_TOP_N", 10, parse_positive_int)
+    rules_config: str = setting("RULES_CONFIG", "", aliases=("REPORT_RULES_CONFIG",))
+    out_dir: str = setting("REPORT_OUT_DIR", "./reports")
+    delivery_record: str = setting("REPORT_DELIVERY_RECORD", "", _record)
     # Prometheus
-    prometheus_url: str = _setting("PROMETHEUS_URL", "", parse_url)
-    prometheus_timeout: float = _setting("PROMETHEUS_TIMEOUT", 60.0, parse_duration)
-    prometheus_selector: str = _setting("REPORT_PROMETHEUS_SELECTOR", "")
+    prometheus_url: str = setting("PROMETHEUS_URL", "", parse_url)
+    prometheus_timeout: float = setting("PROMETHEUS_TIMEOUT", 60.0, parse_duration)
+    prometheus_selector: str = setting("REPORT_PROMETHEUS_SELECTOR", "")
     # Kubernetes API
-    kubernetes: str = _setting("REPORT_KUBERNETES", "auto", lambda t: t.strip().lower())
-    kubeconfig: str = _setting("KUBECONFIG", "")
-    kubernetes_context: str = _setting("KUBERNETES_CONTEXT", "")
-    kubernetes_timeout: float = _setting("KUBERNETES_TIMEOUT", 15.0, parse_duration)
+    kubernetes: str = setting("REPORT_KUBERNETES", "auto", lambda t: t.strip().lower())
+    kubeconfig: str = setting("KUBECONFIG", "")
+    kubernetes_context: str = setting("KUBERNETES_CONTEXT", "")
+    kubernetes_timeout: float = setting("KUBERNETES_TIMEOUT", 15.0, parse_duration)
     # Loki
-    loki_url: str = _setting("LOKI_URL", "", parse_url)
-    loki_tenant: str = _setting("LOKI_TENANT_ID", "")
-    loki_timeout: float = _setting("LOKI_TIMEOUT", 30.0, parse_duration)
-    loki_selector: str = _setting("REPORT_LOKI_SELECTOR", '{namespace=~".+"}')
-    loki_error_filter: str = _setting(
-        "REPORT_LOKI_ERROR_FILTER", "(?i)(error|exception|fatal|panic)"
-    )
-    loki_service_label: str = _setting("LOKI_SERVICE_LABEL", "app")
-    loki_sample_lines: int = _setting("REPORT_LOKI_SAMPLE_LINES", 2000, parse_positive_int)
+    loki_url: str = setting("LOKI_URL", "", parse_url)
+    loki_tenant: str = setting("LOKI_TENANT_ID", "")
+    loki_timeout: float = setting("LOKI_TIMEOUT", 30.0, parse_duration)
+    loki_selector: str = setting("REPORT_LOKI_SELECTOR", '{namespace=~".+"}')
+    loki_sample_lines: int = setting("REPORT_LOKI_SAMPLE_LINES", 2000, parse_positive_int)
     # links shown in the report
-    grafana_url: str = _setting("GRAFANA_URL", "", parse_url)
-    kiali_url: str = _setting("KIALI_URL", "", parse_url)
+    grafana_url: str = setting("GRAFANA_URL", "", parse_url)
+    kiali_url: str = setting("KIALI_URL", "", parse_url)
     # Bedrock and SES; no key pair: boto3's default chain (IRSA, EKS Pod Identity, ...)
-    aws_region: str = _setting("AWS_REGION", "")
-    aws_access_key_id: str = _secret("AWS_ACCESS_KEY_ID")
-    aws_secret_access_key: str = _secret("AWS_SECRET_ACCESS_KEY")
-    aws_session_token: str = _secret("AWS_SESSION_TOKEN")
-    bedrock_model_id: str = _setting("BEDROCK_MODEL_ID", "")
-    bedrock_agent_id: str = _setting("BEDROCK_REPORT_AGENT_ID", "")
-    bedrock_agent_alias_id: str = _setting("BEDROCK_REPORT_AGENT_ALIAS_ID", "")
-    bedrock_endpoint_url: str = _setting("BEDROCK_ENDPOINT_URL", "", parse_url)
-    bedrock_timeout: float = _setting("BEDROCK_TIMEOUT", 60.0, parse_duration)
-    bedrock_max_attempts: int = _setting("BEDROCK_MAX_ATTEMPTS", 3, parse_positive_int)
+    aws_region: str = setting("AWS_REGION", "", aliases=("AWS_DEFAULT_REGION",))
+    aws_access_key_id: str = secret("AWS_ACCESS_KEY_ID")
+    aws_secret_access_key: str = secret("AWS_SECRET_ACCESS_KEY")
+    aws_session_token: str = secret("AWS_SESSION_TOKEN")
+    bedrock_model_id: str = setting("BEDROCK_MODEL_ID", "")
+    bedrock_agent_id: str = setting("BEDROCK_REPORT_AGENT_ID", "")
+    bedrock_agent_alias_id: str = setting("BEDROCK_REPORT_AGENT_ALIAS_ID", "")
+    bedrock_endpoint_url: str = setting("BEDROCK_ENDPOINT_URL", "", parse_url)
+    bedrock_timeout: float = setting("BEDROCK_TIMEOUT", 60.0, parse_duration)
+    bedrock_max_attempts: int = setting("BEDROCK_MAX_ATTEMPTS", 3, parse_positive_int)
     # Slack
-    slack_bot_token: str = _secret("SLACK_BOT_TOKEN")
-    slack_channel: str = _setting("SLACK_CHANNEL", "")
-    slack_api_url: str = _setting("SLACK_API_URL", "https://slack.com/api/")
-    slack_timeout: float = _setting("SLACK_TIMEOUT", 30.0, parse_duration)
+    slack_bot_token: str = secret("SLACK_BOT_TOKEN")
+    slack_channel: str = setting("SLACK_CHANNEL", "")
+    slack_api_url: str = setting("SLACK_API_URL", "https://slack.com/api/")
+    slack_timeout: float = setting("SLACK_TIMEOUT", 30.0, parse_duration)
     # e-mail
-    team_emails: tuple[str, ...] = _setting("TEAM_EMAILS", (), _emails)
-    ses_region: str = _setting("AWS_SES_REGION", "")
-    ses_from_email: str = _setting("AWS_SES_FROM_EMAIL", "")
-    ses_endpoint_url: str = _setting("AWS_SES_ENDPOINT_URL", "", parse_url)
+    team_emails: tuple[str, ...] = setting("TEAM_EMAILS", (), _emails)
+    ses_region: str = setting("AWS_SES_REGION", "")
+    ses_from_email: str = setting("AWS_SES_FROM_EMAIL", "")
+    ses_endpoint_url: str = setting("AWS_SES_ENDPOINT_URL", "", parse_url)
 
-    redact_patterns: tuple[str, ...] = _setting("REDACT_EXTRA_PATTERNS", (), parse_patterns)
+    redact_patterns: tuple[str, ...] = setting("REDACT_EXTRA_PATTERNS", (), parse_patterns)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -146,14 +134,3 @@ class Settings:
     @property
     def email_enabled(self) -> bool:
         return bool(self.team_emails and self.ses_region and self.ses_from_email)
-
-
-def describe_env() -> list[tuple[str, str, bool]]:
-    """(variable, default, secret) for every setting: the README's table is checked against it."""
-    out = []
-    for f in fields(Settings):
-        default = f.default
-        if isinstance(default, tuple):
-            default = ""
-        out.append((f.metadata["env"], str(default), bool(f.metadata.get("secret"))))
-    return out

@@ -5,7 +5,15 @@ Grafana dashboards draw their threshold lines from it); `build_groups(cfg)` give
 `python -m rules` writes rules/generated/*.rules.yaml and k8s/prometheusrule.yaml.
 """
 
-from rules.config import ConfigError, RulesConfig, Threshold, Thresholds, load_config
+from rules.config import (
+    ConfigError,
+    RulesConfig,
+    Threshold,
+    Thresholds,
+    config_at,
+    load_config,
+    packaged_config,
+)
 from rules.generate import build_groups, runbook_url
 
 __all__ = [
@@ -14,6 +22,8 @@ __all__ = [
     "Threshold",
     "Thresholds",
     "build_groups",
+    "config_at",
     "load_config",
+    "packaged_config",
     "runbook_url",
 ]

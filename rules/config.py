@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import math
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,6 +23,7 @@ from rules.settings import (
     Dashboards,
     HealthcheckSettings,
     IstioSettings,
+    LogsSettings,
     PrometheusRuleSettings,
     RulesConfig,
     Selectors,
@@ -31,16 +33,17 @@ from rules.settings import (
 from rules.validation import (
     Validator,
     is_dns_label,
-    is_duration,
     is_file_name,
     is_k8s_label_key,
     is_k8s_label_value,
     is_label_name,
+    is_line_filter,
     is_selector,
     is_url,
     kind,
     num,
 )
+from runtime.durations import is_prometheus_duration
 
 DEFAULT_CONFIG = Path(__file__).with_name("config.yaml")
 
@@ -105,6 +108,19 @@ class ConfigError(ValueError):
         super().__init__(f"invalid rules config, {count}:\n{lines}")
 
 
+@functools.cache
+def config_at(path: str = "") -> RulesConfig:
+    """The config at `path` (the one the pack ships when empty), read once a process: what the
+    receiver and the reporter take from it (RULES_CONFIG) is read the same way by both."""
+    return load_config(path or DEFAULT_CONFIG)
+
+
+def packaged_config() -> RulesConfig:
+    """The rules/config.yaml the pack ships: the defaults of everything that can also be given
+    another config."""
+    return config_at("")
+
+
 def load_config(
     path: str | Path = DEFAULT_CONFIG, environ: Mapping[str, str] | None = None
 ) -> RulesConfig:
@@ -141,6 +157,7 @@ def parse_config(
         istio=_istio(v, top.get("istio")),
         runbook_base_url=v.check(top.get("runbook_base_url"), "runbook_base_url", is_url, _URL),
         dashboards=_dashboards(v, top.get("dashboards")),
+        logs=_logs(v, top.get("logs")),
         prometheusrule=_prometheusrule(v, top.get("prometheusrule")),
         omit_upstream_recording_rules=v.check(
             top.get("omit_upstream_recording_rules"),
@@ -164,6 +181,7 @@ _TOP_KEYS = (
     "istio",
     "runbook_base_url",
     "dashboards",
+    "logs",
     "prometheusrule",
     "omit_upstream_recording_rules",
 )
@@ -215,7 +233,7 @@ def _alert_for(v: Validator, data: Any) -> dict[str, str]:
     raw = v.mapping(data, "for", FOR_ALERTS)
     expected = "a Prometheus duration such as 30s, 5m or 1h"
     for name in FOR_ALERTS:
-        v.check(raw.get(name), f"for.{name}", is_duration, expected)
+        v.check(raw.get(name), f"for.{name}", is_prometheus_duration, expected)
     return {name: str(raw.get(name)) for name in FOR_ALERTS}
 
 
@@ -244,7 +262,7 @@ def _healthcheck(v: Validator, data: Any) -> HealthcheckSettings:
     interval = v.check(
         raw.get("probe_group_interval"),
         "healthcheck.probe_group_interval",
-        is_duration,
+        is_prometheus_duration,
         "a Prometheus duration such as 5s",
     )
     ratio = v.number(
@@ -333,6 +351,18 @@ def _dashboards(v: Validator, data: Any) -> Dashboards:
         folder=str(folder),
         configmap_namespace=str(cm_namespace),
     )
+
+
+def _logs(v: Validator, data: Any) -> LogsSettings:
+    raw = v.mapping(data, "logs", ("error_filter", "service_label"))
+    error_filter = v.check(
+        raw.get("error_filter"),
+        "logs.error_filter",
+        is_line_filter,
+        "a regular expression both LogQL (RE2) and Python take, such as (?i)(error|panic)",
+    )
+    label = v.check(raw.get("service_label"), "logs.service_label", is_label_name, _LN)
+    return LogsSettings(error_filter=str(error_filter), service_label=str(label))
 
 
 # Dashboards that alerts link to; the later dashboard generator may add more keys.

@@ -7,6 +7,7 @@ from it in one run. rules/config.py builds them; `from rules import load_config`
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -68,6 +69,19 @@ class Dashboards:
 
 
 @dataclass(frozen=True)
+class LogsSettings:
+    """What an error log line is and which stream label names a service: the receiver's log
+    excerpts, the report's error counts and the dashboards' log panels read these alike."""
+
+    error_filter: str  # a regex for LogQL's `|~` (RE2), also matched in Python
+    service_label: str
+
+    @property
+    def error_line(self) -> re.Pattern[str]:
+        return re.compile(self.error_filter)
+
+
+@dataclass(frozen=True)
 class PrometheusRuleSettings:
     name: str
     namespace: str
@@ -85,6 +99,7 @@ class RulesConfig:
     istio: IstioSettings
     runbook_base_url: str
     dashboards: Dashboards
+    logs: LogsSettings
     prometheusrule: PrometheusRuleSettings
     omit_upstream_recording_rules: bool
     env_overrides: tuple[str, ...] = ()  # names of the environment variables that were applied

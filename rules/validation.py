@@ -11,7 +11,6 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-DURATION = re.compile(r"^(?=\d)(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$")
 MATCHER = re.compile(r'\s*[a-zA-Z_]\w*\s*(?:=~|!~|!=|=)\s*"(?:[^"\\]|\\.)*"\s*')
 LABEL_NAME = re.compile(r"^[a-zA-Z_]\w*$")
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
@@ -68,8 +67,15 @@ class Validator:
         return float(value)
 
 
-def is_duration(x: Any) -> bool:
-    return isinstance(x, str) and bool(DURATION.match(x))
+def is_line_filter(x: Any) -> bool:
+    """A regex LogQL's `|~` (RE2) and Python both take: no look-arounds or back-references."""
+    if not isinstance(x, str) or not x or re.search(r"\(\?<?[=!]|\\[1-9]", x):
+        return False
+    try:
+        re.compile(x)
+    except re.error:
+        return False
+    return True
 
 
 def is_selector(x: Any) -> bool:

@@ -76,4 +76,4 @@ def test_rule_based_summary_without_prometheus_names_the_threshold():
     )
     assert text.startswith("Rule-based summary, not an AI analysis (why).")
     assert "container_memory_working_set_bytes / limit * 100 > 90" in text
-    assert "3x OOM killed #" in text
+    assert "3x OOM killed <n>" in text

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from alert_receiver.settings import Settings, describe_env
-from integrations.env import SettingsError, parse_duration
+from alert_receiver.settings import Settings
+from runtime.settings import SettingsError, describe_env, parse_duration
 
 
 def test_defaults():
@@ -62,5 +62,5 @@ def test_durations(text, seconds):
 
 def test_readme_documents_every_variable():
     readme = (Path(__file__).parents[2] / "alert_receiver" / "README.md").read_text()
-    missing = [env for env, _default, _secret in describe_env() if f"`{env}`" not in readme]
+    missing = [env for env, _default, _secret in describe_env(Settings) if f"`{env}`" not in readme]
     assert missing == []

@@ -106,13 +106,15 @@ def test_per_target_timeout_overrides_default():
 
 
 @pytest.mark.parametrize(
-    ("text", "seconds"), [("500ms", 0.5), ("5s", 5.0), ("1m", 60.0), (3, 3.0), (0.25, 0.25)]
+    ("text", "seconds"),
+    [("500ms", 0.5), ("5s", 5.0), ("1m", 60.0), (3, 3.0), (0.25, 0.25), ("5", 5.0), ("1h", 3600)],
 )
 def test_parse_duration(text, seconds):
+    """The pack's one duration parser (runtime.durations), as settings read them too."""
     assert parse_duration(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["5", "5 s", "-1s", "1h", True, "s"])
+@pytest.mark.parametrize("text", ["5 s", "-1s", True, "s", "1x"])
 def test_parse_duration_rejects(text):
     with pytest.raises(ValueError):  # noqa: PT011 - the message is built by the caller
         parse_duration(text)

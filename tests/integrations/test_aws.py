@@ -7,8 +7,8 @@ import pytest
 
 from alert_receiver.settings import Settings as ReceiverSettings
 from integrations.aws import aws_session
-from integrations.env import SettingsError
 from reporter.settings import Settings as ReporterSettings
+from runtime.settings import SettingsError
 
 BASE = {"PROMETHEUS_URL": "http://prometheus.bravo-monitoring-ns:9090"}
 SETTINGS = [ReceiverSettings, ReporterSettings]

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from alert_receiver.settings import describe_env as receiver_env
-from reporter.settings import describe_env as reporter_env
+from alert_receiver.settings import Settings as ReceiverSettings
+from reporter.settings import Settings as ReporterSettings
+from runtime.settings import describe_env
 from tests.helpers import require_binary
 
 K8S = Path(__file__).parents[2] / "k8s"
@@ -24,7 +25,11 @@ OUR_IMAGE = "registry.example.com/bravo-monitoring-pack:"  # built from Dockerfi
 MINIMUM = {"docker.io/library/redis": (7, 2, 11)}
 # Every setting the receiver or the reporter declares secret (`secret=True`, read from
 # `<NAME>_FILE` too), and the options that would carry one on a command line.
-SECRET_SETTINGS = {name for name, _, secret in receiver_env() + reporter_env() if secret}
+SECRET_SETTINGS = {
+    name
+    for name, _, secret in describe_env(ReceiverSettings) + describe_env(ReporterSettings)
+    if secret
+}
 SECRET_FLAG = re.compile(r"(?i)^(-a|--?(requirepass|masterauth|pass(word)?|auth|token|secret)\b)")
 
 

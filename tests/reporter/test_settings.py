@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from integrations.env import SettingsError
-from reporter.settings import Settings, describe_env
+from reporter.settings import Settings
+from runtime.settings import SettingsError, describe_env
 
 README = Path(__file__).parents[2] / "reporter" / "README.md"
 BASE = {"PROMETHEUS_URL": "http://prometheus.bravo-monitoring-ns:9090"}
@@ -78,7 +78,7 @@ def test_readme_lists_every_variable_with_its_default():
     text = README.read_text(encoding="utf-8")
     cell = r"((?:[^|\\]|\\\|)*)"  # a table cell; `\|` is a pipe inside it
     rows = dict(re.findall(r"^\| `([A-Z0-9_]+)` \|" + cell + r"\|", text, flags=re.M))
-    for name, default, secret in describe_env():
+    for name, default, secret in describe_env(Settings):
         assert name in rows, f"{name} is missing from reporter/README.md"
         shown = rows[name].strip().strip("`").replace("\\|", "|")
         if default and not secret:

@@ -6,7 +6,7 @@ import logging
 import re
 import sys
 
-from integrations.logfmt import LogfmtFormatter
+from runtime.logfmt import LogfmtFormatter
 
 
 def _record(msg: str, exc_info=None) -> logging.LogRecord:

@@ -1,10 +1,12 @@
 """Settings from the environment: the ConfigMap and Secret of the system the pack replaces keep
 their keys, so the receiver and the reporter read them the same way, here.
 
-Fields of a frozen dataclass declare their variable (`setting("LOKI_URL", "", parse_url)`);
-`settings_from_env` fills them, reads a secret from `<NAME>_FILE` when set (the file wins: a
-mounted Secret, rotated without a restart where the caller re-reads it), treats an empty value as
-unset (as a ConfigMap key left blank), and reports every bad variable at once.
+Fields of a frozen dataclass declare their variable, one way each: `setting("LOKI_URL", "",
+parse_url)`, and `secret("SLACK_BOT_TOKEN")` for a secret. `settings_from_env` fills them,
+reads a secret from `<NAME>_FILE` when set (the file wins: a mounted Secret), falls back to a
+setting's `aliases` in order (`AWS_DEFAULT_REGION` for `AWS_REGION`, as boto3 does), treats an
+empty value as unset (a ConfigMap key left blank), and reports every bad variable at once.
+`describe_env` lists them for the READMEs' tables, which tests hold to it.
 """
 
 from __future__ import annotations
@@ -12,30 +14,30 @@ from __future__ import annotations
 import re
 import zoneinfo
 from collections.abc import Callable, Mapping
-from dataclasses import field, fields
+from dataclasses import MISSING, field, fields
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar
 
-_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+from runtime.durations import parse_duration
+
+__all__ = [
+    "SettingsError",
+    "describe_env",
+    "parse_bool",
+    "parse_duration",
+    "parse_positive_int",
+    "parse_timezone",
+    "parse_url",
+    "secret",
+    "setting",
+    "settings_from_env",
+]
 
 
 class SettingsError(ValueError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("invalid settings:\n" + "\n".join(f"  - {p}" for p in problems))
         self.problems = problems
-
-
-def parse_duration(text: str) -> float:
-    """`1.5s`, `5m`, `1h30m`, `250ms`, `14d` or `12` (seconds) -> seconds."""
-    text = text.strip()
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)", text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        raise ValueError(f"not a duration: {text!r} (use e.g. 500ms, 2s, 5m, 1h)")
-    return sum(float(n) * _UNITS[u] for n, u in parts)
 
 
 def parse_url(text: str) -> str:
@@ -56,9 +58,29 @@ def parse_timezone(text: str) -> str:
     return text.strip()
 
 
-def setting(env: str, default: Any, parse: Callable[[str], Any] = str, **kw: Any) -> Any:
-    """A dataclass field read from `env`; `secret=True` also reads `<env>_FILE`."""
-    return field(default=default, metadata={"env": env, "parse": parse, **kw})
+def parse_bool(text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"expected true or false, got {text!r}")
+
+
+def setting(
+    env: str,
+    default: Any,
+    parse: Callable[[str], Any] = str,
+    *,
+    aliases: tuple[str, ...] = (),
+) -> Any:
+    """A dataclass field read from `env` (or, when unset, from its `aliases`)."""
+    return field(default=default, metadata={"env": env, "parse": parse, "aliases": aliases})
+
+
+def secret(env: str, default: str = "") -> Any:
+    """A secret: also read from the file `<env>_FILE` names, and never shown in a repr."""
+    return field(default=default, repr=False, metadata={"env": env, "parse": str, "secret": True})
 
 
 class _Settings(Protocol):
@@ -83,8 +105,9 @@ def settings_from_env(cls: type[S], environ: Mapping[str, str]) -> S:
             except OSError as e:
                 problems.append(f"{env}_FILE: cannot read {path}: {e.strerror}")
                 continue
-        if env == "AWS_REGION" and not raw:
-            raw = environ.get("AWS_DEFAULT_REGION")
+        for alias in f.metadata.get("aliases", ()):
+            if raw is None or raw.strip() == "":
+                raw = environ.get(alias)
         if raw is None or raw.strip() == "":  # empty = unset, as in a ConfigMap
             continue
         try:
@@ -96,3 +119,12 @@ def settings_from_env(cls: type[S], environ: Mapping[str, str]) -> S:
     if problems:
         raise SettingsError(problems)
     return settings
+
+
+def describe_env(cls: type) -> list[tuple[str, str, bool]]:
+    """(variable, default, secret) of every setting of `cls`, for the README's table."""
+    out = []
+    for f in fields(cls):
+        default = "" if f.default is MISSING or isinstance(f.default, tuple) else f.default
+        out.append((f.metadata["env"], str(default), bool(f.metadata.get("secret"))))
+    return out
