@@ -11,11 +11,10 @@ from typing import Any
 
 from alert_receiver.settings import Settings
 from integrations.alertmanager import AlertmanagerClient
-from integrations.aws import aws_session
-from integrations.bedrock import BedrockClient
+from integrations.bedrock import BedrockClient, build_bedrock
 from integrations.loki import LokiClient
 from integrations.prometheus import PrometheusClient
-from integrations.slack import SinkSlack, Slack, WebApiSlack, WebhookSlack
+from integrations.slack import SinkSlack, Slack, WebhookSlack, web_api
 from runtime.redact import Redactor
 
 
@@ -37,13 +36,7 @@ class Clients:
 def build_slack(settings: Settings, **kwargs: Any) -> Slack:
     """`kwargs` (timing: backoff, max_wait, max_attempts) go to the Web API or webhook client."""
     if settings.slack_mode == "api":
-        return WebApiSlack(
-            settings.slack_bot_token,
-            settings.slack_channel,
-            base_url=settings.slack_api_url,
-            timeout=settings.slack_timeout,
-            **kwargs,
-        )
+        return web_api(settings, **kwargs)
     if settings.slack_mode == "webhook":
         return WebhookSlack(settings.slack_webhook_url, timeout=settings.slack_timeout, **kwargs)
     return SinkSlack(settings.slack_sink)  # local: nothing to retry
@@ -52,24 +45,6 @@ def build_slack(settings: Settings, **kwargs: Any) -> Slack:
 def build_clients(
     settings: Settings, *, boto_session: Any = None, slack_options: dict[str, Any] | None = None
 ) -> Clients:
-    bedrock = None
-    if settings.bedrock_enabled:
-        bedrock = BedrockClient(
-            region=settings.aws_region or None,
-            model_id=settings.bedrock_model_id or None,
-            agent_id=settings.bedrock_agent_id or None,
-            agent_alias_id=settings.bedrock_agent_alias_id or None,
-            endpoint_url=settings.bedrock_endpoint_url or None,
-            timeout=settings.bedrock_timeout,
-            max_attempts=settings.bedrock_max_attempts,
-            max_tokens=settings.bedrock_max_tokens,
-            session=boto_session
-            or aws_session(
-                settings.aws_access_key_id,
-                settings.aws_secret_access_key,
-                settings.aws_session_token,
-            ),
-        )
     return Clients(
         slack=build_slack(settings, **(slack_options or {})),
         loki=LokiClient(
@@ -83,6 +58,11 @@ def build_clients(
         alertmanager=AlertmanagerClient(settings.alertmanager_url)
         if settings.alertmanager_url
         else None,
-        bedrock=bedrock,
+        bedrock=build_bedrock(
+            settings,
+            settings.bedrock_agent_id,
+            settings.bedrock_agent_alias_id,
+            **({"session": boto_session} if boto_session is not None else {}),
+        ),
         redactor=Redactor(settings.redact_patterns),
     )

@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from integrations.bedrock import BedrockSettings
+from integrations.slack import SlackSettings
 from rules import ConfigError, RulesConfig, config_at
 from runtime.redact import parse_patterns
 from runtime.settings import (
@@ -36,7 +38,10 @@ def _size(text: str) -> int:
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(SlackSettings, BedrockSettings):
+    """The receiver's settings; Slack's Web API and Bedrock's (with AWS's) are the groups
+    both apps share (integrations.slack.SlackSettings, integrations.bedrock.BedrockSettings)."""
+
     # intake
     token: str = secret("ALERT_RECEIVER_TOKEN")
     token_file: str = setting("ALERT_RECEIVER_TOKEN_FILE", "")
@@ -75,28 +80,14 @@ class Settings:
     # what an error line is and which stream label names a service: its logs: section
     rules_config: str = setting("RULES_CONFIG", "")
     # Bedrock
-    aws_region: str = setting("AWS_REGION", "", aliases=("AWS_DEFAULT_REGION",))
-    # empty: boto3's default chain (IRSA, EKS Pod Identity, ...); else this key pair
-    aws_access_key_id: str = secret("AWS_ACCESS_KEY_ID")
-    aws_secret_access_key: str = secret("AWS_SECRET_ACCESS_KEY")
-    aws_session_token: str = secret("AWS_SESSION_TOKEN")
-    bedrock_model_id: str = setting("BEDROCK_MODEL_ID", "")
     bedrock_agent_id: str = setting("BEDROCK_ANALYSIS_AGENT_ID", "")
     bedrock_agent_alias_id: str = setting("BEDROCK_ANALYSIS_AGENT_ALIAS_ID", "")
-    bedrock_endpoint_url: str = setting("BEDROCK_ENDPOINT_URL", "", parse_url)
-    bedrock_timeout: float = setting("BEDROCK_TIMEOUT", 30.0, parse_duration)
-    bedrock_max_attempts: int = setting("BEDROCK_MAX_ATTEMPTS", 4, parse_positive_int)
     bedrock_max_prompt_chars: int = setting("BEDROCK_MAX_PROMPT_CHARS", 12000, parse_positive_int)
-    bedrock_max_tokens: int = setting("BEDROCK_MAX_TOKENS", 1024, parse_positive_int)
     analysis_cache_ttl: float = setting("ANALYSIS_CACHE_TTL", 86400.0, parse_duration)
     analysis_language: str = setting("REPORT_LANGUAGE", "ko")
     # Slack
-    slack_bot_token: str = secret("SLACK_BOT_TOKEN")
-    slack_channel: str = setting("SLACK_CHANNEL", "")
     slack_webhook_url: str = secret("SLACK_WEBHOOK_URL")
-    slack_api_url: str = setting("SLACK_API_URL", "https://slack.com/api/")
     slack_sink: str = setting("SLACK_SINK", "-")
-    slack_timeout: float = setting("SLACK_TIMEOUT", 10.0, parse_duration)
     slack_mention: str = setting("SLACK_CRITICAL_MENTION", "")
     redact_patterns: tuple[str, ...] = setting("REDACT_EXTRA_PATTERNS", (), parse_patterns)
     log_level: str = setting("ALERT_RECEIVER_LOG_LEVEL", "info", str.lower)
@@ -106,15 +97,11 @@ class Settings:
         return settings_from_env(cls, environ)
 
     def problems(self) -> list[str]:
-        out = []
+        out = self.slack_problems() + self.aws_problems()
         if self.sqlite_synchronous not in ("FULL", "NORMAL", "EXTRA"):
             out.append("ALERT_RECEIVER_DB_SYNC: expected FULL, NORMAL or EXTRA")
-        if self.slack_bot_token and not self.slack_channel:
-            out.append("SLACK_CHANNEL: required with SLACK_BOT_TOKEN (a channel ID such as C0123)")
         if bool(self.bedrock_agent_id) != bool(self.bedrock_agent_alias_id):
             out.append("BEDROCK_ANALYSIS_AGENT_ID and BEDROCK_ANALYSIS_AGENT_ALIAS_ID go together")
-        if bool(self.aws_access_key_id) != bool(self.aws_secret_access_key):
-            out.append("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together")
         if self.analysis_language not in ("ko", "en"):
             out.append(f"REPORT_LANGUAGE: expected ko or en, got {self.analysis_language!r}")
         try:

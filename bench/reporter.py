@@ -44,7 +44,7 @@ def child(prometheus_url: str, out: Path) -> None:
     from dataclasses import replace
 
     from integrations.prometheus import PrometheusClient
-    from reporter.collect import Clients, collect
+    from reporter import Clients, collect
     from reporter.csvs import write_csvs
     from reporter.narrative import write_narrative
     from reporter.pdf import html_to_pdf

@@ -61,7 +61,7 @@ class JsonHttp:
         status = resp.status_code
         text = resp.text
         if status == 429:
-            raise RateLimited(self.system, f"HTTP 429: {text[:200]}", _retry_after(resp))
+            raise RateLimited(self.system, f"HTTP 429: {text[:200]}", retry_after(resp.headers))
         if status >= 500:
             raise Unavailable(self.system, f"HTTP {status}: {text[:200].strip()}")
         if status >= 400:
@@ -78,11 +78,14 @@ class JsonHttp:
             self.http.close()
 
 
-def _retry_after(resp: requests.Response) -> float | None:
+def retry_after(headers: Any, default: float | None = None) -> float | None:
+    """Seconds from a `Retry-After` header (any mapping, any case of the name): every client
+    reads it this way; `default` when it is missing or not a number of seconds."""
     try:
-        return float(resp.headers.get("Retry-After", ""))
-    except ValueError:
-        return None
+        value = (headers or {}).get("Retry-After") or (headers or {}).get("retry-after")
+        return max(0.0, float(value)) if value is not None else default
+    except (TypeError, ValueError):
+        return default
 
 
 def _short(err: Exception) -> str:

@@ -21,20 +21,12 @@ from typing import Any
 
 import boto3
 import botocore.config
-import botocore.exceptions
 
-from integrations.errors import (
-    BadResponse,
-    IntegrationError,
-    NotConfigured,
-    RateLimited,
-    Rejected,
-    Timeout,
-    Unavailable,
-)
+from integrations.aws import AwsSettings, aws_errors, aws_session
+from integrations.errors import BadResponse, IntegrationError, NotConfigured, RateLimited
+from runtime.settings import parse_duration, parse_positive_int, parse_url, setting
 
 SYSTEM = "bedrock"
-_THROTTLED = {"ThrottlingException", "TooManyRequestsException", "ServiceQuotaExceededException"}
 _TRANSIENT = {
     "ServiceUnavailableException",
     "InternalServerException",
@@ -43,6 +35,39 @@ _TRANSIENT = {
     "BadGatewayException",
     "DependencyFailedException",
 }
+
+
+@dataclass(frozen=True)
+class BedrockSettings(AwsSettings):
+    """Bedrock's settings, the same in both apps; the agent IDs are each app's own
+    (BEDROCK_ANALYSIS_AGENT_ID for the receiver, BEDROCK_REPORT_AGENT_ID for the reporter)."""
+
+    bedrock_model_id: str = setting("BEDROCK_MODEL_ID", "")
+    bedrock_endpoint_url: str = setting("BEDROCK_ENDPOINT_URL", "", parse_url)
+    bedrock_timeout: float = setting("BEDROCK_TIMEOUT", 60.0, parse_duration)
+    bedrock_max_attempts: int = setting("BEDROCK_MAX_ATTEMPTS", 4, parse_positive_int)
+    bedrock_max_tokens: int = setting("BEDROCK_MAX_TOKENS", 1500, parse_positive_int)
+
+
+def build_bedrock(
+    settings: BedrockSettings, agent_id: str = "", agent_alias_id: str = "", **kwargs: Any
+) -> BedrockClient | None:
+    """The client both apps use, from the same settings; None when neither a model ID nor an
+    agent is configured. `kwargs` (a session, timing) are for tests."""
+    if not (settings.bedrock_model_id or agent_id):
+        return None
+    kwargs.setdefault("session", aws_session(settings))
+    return BedrockClient(
+        region=settings.aws_region or None,
+        model_id=settings.bedrock_model_id or None,
+        agent_id=agent_id or None,
+        agent_alias_id=agent_alias_id or None,
+        endpoint_url=settings.bedrock_endpoint_url or None,
+        timeout=settings.bedrock_timeout,
+        max_attempts=settings.bedrock_max_attempts,
+        max_tokens=settings.bedrock_max_tokens,
+        **kwargs,
+    )
 
 
 @dataclass(frozen=True)
@@ -120,7 +145,7 @@ class BedrockClient:
                 self._sleep(delay)
 
     def _converse(self, system: str, prompt: str, attempt: int) -> Completion:
-        with _mapped():
+        with aws_errors(SYSTEM, _TRANSIENT):
             resp = self._client.converse(
                 modelId=self.model_id,
                 system=[{"text": system}],
@@ -140,7 +165,7 @@ class BedrockClient:
         )
 
     def _agent(self, system: str, prompt: str, session_id: str, attempt: int) -> Completion:
-        with _mapped():
+        with aws_errors(SYSTEM, _TRANSIENT):
             resp = self._client.invoke_agent(
                 agentId=self.agent_id,
                 agentAliasId=self.agent_alias_id,
@@ -158,31 +183,3 @@ class BedrockClient:
 
     def close(self) -> None:
         self._client.close()
-
-
-class _mapped:
-    """botocore's exceptions -> ours, by kind."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type | None, err: BaseException | None, _tb: object) -> None:
-        if err is None:
-            return
-        if isinstance(err, botocore.exceptions.ClientError):  # includes EventStreamError
-            code = err.response.get("Error", {}).get("Code", "")
-            msg = err.response.get("Error", {}).get("Message", "") or code
-            status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-            if code in _THROTTLED or status == 429:
-                raise RateLimited(SYSTEM, f"throttled ({code}): {msg}") from err
-            if code in _TRANSIENT or status >= 500:
-                raise Unavailable(SYSTEM, f"{code or status}: {msg}") from err
-            raise Rejected(SYSTEM, f"{code or status}: {msg}") from err
-        if isinstance(
-            err, botocore.exceptions.ReadTimeoutError | botocore.exceptions.ConnectTimeoutError
-        ):
-            raise Timeout(SYSTEM, f"no answer in time: {err}") from err
-        if isinstance(err, botocore.exceptions.NoCredentialsError):
-            raise Rejected(SYSTEM, "no AWS credentials found") from err
-        if isinstance(err, botocore.exceptions.BotoCoreError):
-            raise Unavailable(SYSTEM, str(err)) from err

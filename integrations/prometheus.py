@@ -32,6 +32,17 @@ class Sample:
 
 
 @dataclass(frozen=True)
+class AlertingRule:
+    """One alerting rule as Prometheus evaluates it (`/api/v1/rules`)."""
+
+    name: str
+    query: str
+    duration: float  # its `for`, in seconds
+    labels: Mapping[str, str]
+    group: str = ""
+
+
+@dataclass(frozen=True)
 class RangeSeries:
     labels: Mapping[str, str]
     values: tuple[tuple[datetime, float], ...]
@@ -100,6 +111,25 @@ class PrometheusClient:
             ]
         except (KeyError, TypeError, ValueError) as e:
             raise BadResponse(SYSTEM, f"unexpected query_range answer: {e!r}") from e
+
+    def alerting_rules(self, timeout: float | None = None) -> list[AlertingRule]:
+        """The alerting rules it has loaded; `Rejected` (404) from a store without this API."""
+        data = self._data(self._http.get("/api/v1/rules", {"type": "alert"}, timeout))
+        try:
+            return [
+                AlertingRule(
+                    r["name"],
+                    r["query"],
+                    float(r.get("duration") or 0),
+                    r.get("labels") or {},
+                    g.get("name", ""),
+                )
+                for g in data["groups"]
+                for r in g["rules"]
+                if r.get("type", "alerting") == "alerting"
+            ]
+        except (KeyError, TypeError, ValueError) as e:
+            raise BadResponse(SYSTEM, f"unexpected rules answer: {e!r}") from e
 
     def graph_url(self, expr: str, range_: str = "1h") -> str:
         query = urllib.parse.urlencode({"g0.expr": expr, "g0.tab": "0", "g0.range_input": range_})

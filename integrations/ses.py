@@ -24,14 +24,13 @@ from email.message import EmailMessage
 
 import boto3
 import botocore.config
-import botocore.exceptions
 
-from integrations.errors import NotConfigured, RateLimited, Rejected, Timeout, Unavailable
+from integrations.aws import aws_errors
+from integrations.errors import NotConfigured, Rejected
 
 SYSTEM = "ses"
 MAX_RECIPIENTS = 50
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024
-_THROTTLED = {"Throttling", "ThrottlingException", "TooManyRequestsException"}
 
 
 @dataclass(frozen=True)
@@ -116,7 +115,7 @@ class SesClient:
                     SYSTEM,
                     f"message is {len(raw) / 1e6:.1f} MB, over SES's 10 MB limit for raw e-mail",
                 )
-            with _mapped():
+            with aws_errors(SYSTEM):
                 # No `Destinations`: SES then sends to the message's own To: header (moto
                 # would count both against the 50-recipient limit).
                 resp = self._client.send_raw_email(Source=self.sender, RawMessage={"Data": raw})
@@ -125,32 +124,3 @@ class SesClient:
 
     def close(self) -> None:
         self._client.close()
-
-
-class _mapped:
-    """botocore's exceptions -> ours, by kind."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type | None, err: BaseException | None, _tb: object) -> None:
-        if err is None:
-            return
-        if isinstance(err, botocore.exceptions.ClientError):
-            code = err.response.get("Error", {}).get("Code", "")
-            msg = err.response.get("Error", {}).get("Message", "") or code
-            status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-            if code in _THROTTLED or status == 429:
-                raise RateLimited(SYSTEM, f"throttled ({code}): {msg}") from err
-            if status >= 500:
-                raise Unavailable(SYSTEM, f"{code or status}: {msg}") from err
-            # MessageRejected (unverified sender, sandbox), InvalidParameterValue, access denied
-            raise Rejected(SYSTEM, f"{code or status}: {msg}") from err
-        if isinstance(
-            err, botocore.exceptions.ReadTimeoutError | botocore.exceptions.ConnectTimeoutError
-        ):
-            raise Timeout(SYSTEM, f"no answer in time: {err}") from err
-        if isinstance(err, botocore.exceptions.NoCredentialsError):
-            raise Rejected(SYSTEM, "no AWS credentials found") from err
-        if isinstance(err, botocore.exceptions.BotoCoreError):
-            raise Unavailable(SYSTEM, str(err)) from err

@@ -21,13 +21,14 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from integrations._retry import Retrying, retry_after
+from integrations._http import retry_after
 from integrations.errors import BadResponse, RateLimited, Rejected, Unavailable
 from integrations.slack_common import (
     CONTENT_ERRORS,
@@ -36,7 +37,9 @@ from integrations.slack_common import (
     Posted,
     Slack,
 )
+from integrations.slack_retry import Retrying
 from integrations.slack_sink import SinkSlack
+from runtime.settings import parse_duration, secret, setting
 
 SYSTEM = "slack"
 __all__ = [
@@ -45,9 +48,37 @@ __all__ = [
     "Posted",
     "SinkSlack",
     "Slack",
+    "SlackSettings",
     "WebApiSlack",
     "WebhookSlack",
+    "web_api",
 ]
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    """The Web API's settings, the same in both apps (the receiver adds its webhook and sink)."""
+
+    slack_bot_token: str = secret("SLACK_BOT_TOKEN")
+    slack_channel: str = setting("SLACK_CHANNEL", "")
+    slack_api_url: str = setting("SLACK_API_URL", DEFAULT_API_URL)
+    slack_timeout: float = setting("SLACK_TIMEOUT", 10.0, parse_duration)
+
+    def slack_problems(self) -> list[str]:
+        if self.slack_bot_token and not self.slack_channel:
+            return ["SLACK_CHANNEL: required with SLACK_BOT_TOKEN (a channel ID such as C0123)"]
+        return []
+
+
+def web_api(settings: SlackSettings, **kwargs: Any) -> WebApiSlack:
+    """The Web API client both apps use, built one way; `kwargs` (timing) are for tests."""
+    return WebApiSlack(
+        settings.slack_bot_token,
+        settings.slack_channel,
+        base_url=settings.slack_api_url,
+        timeout=settings.slack_timeout,
+        **kwargs,
+    )
 
 
 class WebApiSlack:
@@ -208,7 +239,7 @@ class WebApiSlack:
                 error = body.get("error") or f"HTTP {status}"
                 if status == 429 or error == "ratelimited":
                     raise RateLimited(
-                        SYSTEM, f"{method}: rate limited", retry_after(e.response.headers)
+                        SYSTEM, f"{method}: rate limited", retry_after(e.response.headers, 1.0)
                     ) from e
                 if status >= 500 or error in (
                     "fatal_error",
@@ -272,7 +303,7 @@ class WebhookSlack:
             except OSError as e:
                 raise Unavailable(SYSTEM, f"webhook: {e}") from e
             if resp.status_code == 429:
-                raise RateLimited(SYSTEM, "webhook: rate limited", retry_after(resp.headers))
+                raise RateLimited(SYSTEM, "webhook: rate limited", retry_after(resp.headers, 1.0))
             if resp.status_code >= 500:
                 raise Unavailable(SYSTEM, f"webhook: HTTP {resp.status_code} {resp.body[:100]}")
             if resp.status_code != 200:

@@ -1,9 +1,11 @@
 """`reporter {daily,weekly,monthly} [--end ISO8601] [--out DIR] [--no-send]`: wiring only.
 
-Reads the settings once, collects, writes the PDF and CSVs to DIR (printing their paths), then
-delivers unless `--no-send`. Exit codes: 0 all went well; 1 the report was written (and
-delivered where possible) but a source, Bedrock or a delivery failed, so the CronJob shows it;
-2 bad arguments or settings, nothing written.
+Reads the settings once, builds the clients (reporter/clients.py), fetches every section
+(fetch.py), works out the key figures (figures.py), redacts it all once, writes the narrative
+(narrative.py), renders the PDF and the CSVs into DIR (printing their paths), then sends them
+(dispatch.py) unless `--no-send`. Exit codes: 0 all went well; 1 not delivered (or no PDF): the
+CronJob retries; 2 bad arguments or settings, nothing written; 3 delivered, but a source or the
+narrative failed: the Job fails without a retry (k8s/reporter/'s podFailurePolicy).
 """
 
 from __future__ import annotations
@@ -18,28 +20,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from integrations.aws import aws_session
-from integrations.bedrock import BedrockClient
-from integrations.errors import IntegrationError, NotConfigured
-from integrations.kubernetes import KubernetesClient, in_cluster_namespace
-from integrations.loki import LokiClient
-from integrations.prometheus import PrometheusClient
-from integrations.ses import Attachment, SesClient
-from integrations.slack import WebApiSlack
-from reporter.collect import Clients, Options, collect
+from reporter import collect, dispatch, messages
+from reporter.clients import Clients, build_clients
 from reporter.csvs import write_csvs
-from reporter.delivery import (
-    ConfigMapRecord,
-    Deliverer,
-    FileRecord,
-    RecordStore,
-    UnavailableRecord,
-)
+from reporter.fetch import Options
 from reporter.logs import LogQuery
-from reporter.messages import email_body, email_subject, report_id, slack_comment, stem
 from reporter.model import ReportData
 from reporter.narrative import write_narrative
 from reporter.pdf import PdfError, html_to_pdf
@@ -48,24 +36,16 @@ from reporter.queries import Queries, check_matchers
 from reporter.render import render_html
 from reporter.settings import Settings
 from reporter.tables import build_tables
-from rules import ConfigError, load_config
-from rules.config import DEFAULT_CONFIG
+from rules import ConfigError, config_at
 from runtime.logfmt import setup_logging
 from runtime.redact import Redactor
 from runtime.settings import SettingsError
 
-if TYPE_CHECKING:
-    import boto3
-
 log = logging.getLogger("reporter")
 
-# Exit codes, for the CronJob's podFailurePolicy (k8s/reporter/): a run that could not deliver is
-# worth retrying (the delivery record keeps a retry from sending twice); a report that went out
-# with a section missing is not, a retry would only fail the same way.
 EXIT_FAILED = 1  # not delivered (or no PDF): retry
 EXIT_USAGE = 2  # bad arguments or settings
 EXIT_INCOMPLETE = 3  # delivered, but a source or the narrative failed: the Job fails, no retry
-RECORD_CONFIGMAP = "reporter-delivery-record"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -97,7 +77,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         tz = ZoneInfo(settings.timezone)
         now = datetime.now(UTC)
         end = parse_end(args.end, tz, now) if args.end else default_end(now, tz)
-        options = _options(settings, env)
+        options = _options(settings)
     except (SettingsError, ConfigError, ValueError) as e:
         print(f"reporter: {e}", file=sys.stderr)
         return EXIT_USAGE
@@ -105,9 +85,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     return run(args.kind, end, out_dir, settings, options, send=not args.no_send, environ=env)
 
 
-def _options(settings: Settings, environ: Mapping[str, str]) -> Options:
-    rules = load_config(settings.rules_config or DEFAULT_CONFIG, environ=environ)
-    th = rules.thresholds
+def _options(settings: Settings) -> Options:
+    rules = config_at(settings.rules_config)
     links = {
         k: v
         for k, v in (
@@ -131,40 +110,10 @@ def _options(settings: Settings, environ: Mapping[str, str]) -> Options:
             sample=settings.loki_sample_lines,
             top=settings.top_n,
         ),
-        thresholds={
-            area: (getattr(th, area).warning, getattr(th, area).critical)
-            for area in ("cpu", "memory", "disk", "error_rate", "latency")
-        },
+        rules=rules,
         links=links,
         redactor=Redactor(settings.redact_patterns),
     )
-
-
-def build_clients(settings: Settings, environ: Mapping[str, str]) -> Clients:
-    clients = Clients()
-    if settings.prometheus_url:
-        clients.prometheus = PrometheusClient(
-            settings.prometheus_url, timeout=settings.prometheus_timeout
-        )
-    if settings.loki_url:
-        clients.loki = LokiClient(
-            settings.loki_url, timeout=settings.loki_timeout, tenant=settings.loki_tenant or None
-        )
-    if settings.kubernetes != "off":
-        try:
-            clients.kubernetes = KubernetesClient.from_config(
-                kubeconfig=settings.kubeconfig or None,
-                context=settings.kubernetes_context or None,
-                environ=environ,
-                timeout=settings.kubernetes_timeout,
-            )
-        except NotConfigured as e:
-            # auto: no in-cluster service account and no kubeconfig is "not configured", and
-            # the report says so; a kubeconfig that exists but does not load is a failure.
-            log.info("kubernetes: %s", e.reason)
-            if settings.kubeconfig or environ.get("KUBERNETES_SERVICE_HOST"):
-                clients.unavailable["kubernetes"] = e.reason
-    return clients
 
 
 def run(
@@ -185,23 +134,20 @@ def run(
     period = period_for(kind, end, tz)
     started = time.monotonic()
     clients = build_clients(settings, environ or {})
+    redact = options.redactor
     try:
+        data = collect(period, clients, options, clock=clock)
         # Everything the report shows, sends or asks a model about is built from this: redacted
         # once here, with the site's patterns (REDACT_EXTRA_PATTERNS) as the receiver uses them.
-        data = options.redactor.walk(collect(period, clients, options, clock=clock))
-        bedrock, bedrock_error = _bedrock(settings)
-        narrative = write_narrative(data, lang, bedrock, options.redactor)
-        if bedrock is not None:
-            bedrock.close()
-        data = replace(data, narrative=narrative)
-        html = render_html(data, lang)
+        data = redact.walk(data)
+        data = replace(data, narrative=write_narrative(data, lang, clients.bedrock, redact))
         try:
-            pdf = html_to_pdf(html)
+            pdf = html_to_pdf(render_html(data, lang))
         except PdfError as e:
             log.error("cannot write the PDF: %s", e)
             return EXIT_FAILED
         out_dir.mkdir(parents=True, exist_ok=True)
-        name = stem(data, lang)
+        name = messages.stem(data, lang)
         pdf_path = out_dir / f"{name}.pdf"
         pdf_path.write_bytes(pdf)
         paths = [pdf_path, *write_csvs(out_dir, name, build_tables(data, lang))]
@@ -217,15 +163,21 @@ def run(
         )
         delivered = True
         if send:
-            delivered = _deliver(
-                data, lang, pdf, pdf_path.name, settings, clients, out_dir, options.redactor
+            report = dispatch.Report(
+                id=messages.report_id(data),
+                pdf=pdf,
+                filename=pdf_path.name,
+                slack_comment=redact(messages.slack_comment(data, lang)),
+                email_subject=redact(messages.email_subject(data, lang)),
+                email_body=redact(messages.email_body(data, lang)),
             )
+            delivered = _send(report, settings, clients, out_dir)
     finally:
         clients.close()
     if not delivered:
         return EXIT_FAILED
-    incomplete = bool(data.failed_sources) or bedrock_error or narrative_failed(data)
-    return EXIT_INCOMPLETE if incomplete else 0
+    bedrock_failed = "bedrock" in clients.unavailable or narrative_failed(data)
+    return EXIT_INCOMPLETE if data.failed_sources or bedrock_failed else 0
 
 
 def narrative_failed(data: ReportData) -> bool:
@@ -234,105 +186,22 @@ def narrative_failed(data: ReportData) -> bool:
     return n is not None and n.source == "rules" and bool(n.model)
 
 
-def _aws(settings: Settings) -> boto3.Session:
-    return aws_session(
-        settings.aws_access_key_id, settings.aws_secret_access_key, settings.aws_session_token
-    )
-
-
-def _bedrock(settings: Settings) -> tuple[BedrockClient | None, bool]:
-    if not settings.bedrock_enabled:
-        return None, False
-    try:
-        return BedrockClient(
-            region=settings.aws_region or None,
-            model_id=settings.bedrock_model_id or None,
-            agent_id=settings.bedrock_agent_id or None,
-            agent_alias_id=settings.bedrock_agent_alias_id or None,
-            endpoint_url=settings.bedrock_endpoint_url or None,
-            timeout=settings.bedrock_timeout,
-            max_attempts=settings.bedrock_max_attempts,
-            max_tokens=1500,
-            session=_aws(settings),
-        ), False
-    except IntegrationError as e:
-        log.error("bedrock: %s", e)
-        return None, True
-
-
-def record_store(settings: Settings, clients: Clients, out_dir: Path) -> RecordStore:
-    where = settings.delivery_record
-    if where.startswith("file:"):
-        return FileRecord(Path(where[len("file:") :]))
-    if where.startswith("configmap:") and clients.kubernetes is not None:
-        namespace, _, name = where[len("configmap:") :].partition("/")
-        return ConfigMapRecord(clients.kubernetes, namespace, name)
-    own_namespace = in_cluster_namespace()
-    if not where and own_namespace and clients.kubernetes is not None:
-        return ConfigMapRecord(clients.kubernetes, own_namespace, RECORD_CONFIGMAP)
-    if where:  # a ConfigMap was asked for but the Kubernetes API is not there
-        reason = clients.unavailable.get("kubernetes", "the Kubernetes API is not configured")
-        return UnavailableRecord(where, reason)
-    return FileRecord(out_dir / "delivery-record.json")
-
-
-def _deliver(
-    data: ReportData,
-    lang: str,
-    pdf: bytes,
-    filename: str,
-    settings: Settings,
-    clients: Clients,
-    out_dir: Path,
-    redact: Redactor,
-) -> bool:
-    channels: dict[str, Callable[[], str]] = {}
-    if settings.slack_enabled:
-
-        def to_slack() -> str:
-            slack = WebApiSlack(
-                settings.slack_bot_token,
-                settings.slack_channel,
-                base_url=settings.slack_api_url,
-                timeout=settings.slack_timeout,
-                max_attempts=3,
-            )
-            return slack.upload_file(
-                pdf, filename, title=filename, comment=redact(slack_comment(data, lang))
-            )
-
-        channels["slack"] = to_slack
-    if settings.email_enabled:
-
-        def to_email() -> str:
-            ses = SesClient(
-                region=settings.ses_region,
-                sender=settings.ses_from_email,
-                endpoint_url=settings.ses_endpoint_url or None,
-                session=_aws(settings),
-            )
-            try:
-                ids = ses.send(
-                    settings.team_emails,
-                    redact(email_subject(data, lang)),
-                    redact(email_body(data, lang)),
-                    [Attachment(filename, pdf, "application/pdf")],
-                )
-            finally:
-                ses.close()
-            return ",".join(ids)
-
-        channels["email"] = to_email
+def _send(report: dispatch.Report, settings: Settings, clients: Clients, out_dir: Path) -> bool:
+    channels = dispatch.channels(settings, report)
     if not channels:
         log.info("no delivery configured (SLACK_BOT_TOKEN, TEAM_EMAILS): files written only")
         return True
-    store = record_store(settings, clients, out_dir)
+    store = dispatch.record_store(
+        settings.delivery_record,
+        clients.kubernetes,
+        clients.unavailable.get("kubernetes", ""),
+        out_dir,
+    )
     run_id = f"{socket.gethostname()}-{os.getpid()}-{int(time.time())}"
-    outcomes = Deliverer(store, run_id).deliver(report_id(data), channels)
+    outcomes = dispatch.Dispatcher(store, run_id).send(report.id, channels)
     for o in outcomes:
-        level = logging.INFO if o.ok else logging.ERROR
         log.log(
-            level,
+            logging.INFO if o.ok else logging.ERROR,
             "delivery: channel=%s status=%s detail=%s record=%s",
             o.channel,
             o.status,

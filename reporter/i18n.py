@@ -105,6 +105,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "stage.haproxy": ("HAProxy", "HAProxy"),
     "stage.istio": ("Istio 프록시", "Istio proxy"),
     "stage.application": ("애플리케이션", "Application"),
+    "table.thresholds": (
+        "알림 임계값: 보고서가 비교하는 값",
+        "Alert thresholds: what this report compares with",
+    ),
     "table.cluster_usage": ("클러스터 사용률 (%)", "Cluster usage (%)"),
     "table.nodes": (
         "노드별 CPU, 메모리, 디스크 사용률 (%)",
@@ -130,6 +134,20 @@ STRINGS: dict[str, tuple[str, str]] = {
     "table.log_messages": (
         "자주 나온 오류 메시지 (최근 {sampled}줄 기준)",
         "Most frequent error messages (from the latest {sampled} lines)",
+    ),
+    "col.area": ("항목", "Measure"),
+    "col.warning": ("주의", "Warning"),
+    "col.critical": ("심각", "Critical"),
+    "col.for": ("지속", "For"),
+    "area.cpu": ("노드 CPU 사용률 (%)", "Node CPU usage (%)"),
+    "area.memory": ("노드 메모리 사용률 (%)", "Node memory usage (%)"),
+    "area.disk": ("파일시스템 사용률 (%)", "Filesystem usage (%)"),
+    "area.error_rate": ("서비스 5xx 비율 (%)", "Service 5xx ratio (%)"),
+    "area.latency": ("서비스 p95 응답 시간 (ms)", "Service p95 latency (ms)"),
+    "threshold.prometheus": ("Prometheus가 평가 중인 규칙", "the rule Prometheus evaluates"),
+    "threshold.config": (
+        "규칙 설정 파일 (Prometheus에 규칙 없음)",
+        "rules config (alert not loaded in Prometheus)",
     ),
     "col.resource": ("자원", "Resource"),
     "resource.cpu": ("CPU", "CPU"),

@@ -7,9 +7,9 @@ mrkdwn (`&`, `<`, `>`), so nothing in it can ping a channel.
 
 from __future__ import annotations
 
+from reporter.format import figure_change, figure_value
 from reporter.i18n import format_period, t
 from reporter.model import ReportData
-from reporter.render import figure_change, figure_value
 
 SLACK_MAX = 2900  # a message's text is cut by Slack at 3,000 characters in places
 SUMMARY_FIGURES = (

@@ -1,4 +1,5 @@
-"""What a report knows: `ReportData`, built by `collect()`, read by renderer, CSV and narrative.
+"""What a report knows: `ReportData`, built by `reporter.collect()`, read by renderer, CSV and
+narrative.
 
 Plain frozen dataclasses, no behaviour beyond small derived values, so every output (PDF, CSV,
 Slack comment, e-mail body, the facts given to Bedrock) is computed from the same numbers.
@@ -48,6 +49,36 @@ class Stat:
     peak: float | None = None
 
 
+_BEYOND = {
+    ">": lambda v, t: v > t,
+    ">=": lambda v, t: v >= t,
+    "<": lambda v, t: v < t,
+    "<=": lambda v, t: v <= t,
+}
+
+
+@dataclass(frozen=True)
+class AlertThreshold:
+    """A threshold as the pack's alert pages on it: the report compares with the same values,
+    the same way (`op`), and says where they came from (reporter/thresholds.py)."""
+
+    warning: float
+    critical: float
+    op: str = ">"  # the alert's comparison: a value beyond the threshold this way fires
+    for_: str = ""  # how long it must hold, e.g. "15m"
+    alert: str = ""  # the alert that states it, e.g. NodeCPUUsageHigh
+    source: str = "config"  # "prometheus": its rules as loaded; "config": rules/config.yaml
+
+    def level(self, value: float | None) -> str:
+        """ok | warning | critical, as the alert's two rules would judge `value`."""
+        beyond = _BEYOND.get(self.op, _BEYOND[">"])
+        if value is None:
+            return "ok"
+        if beyond(value, self.critical):
+            return "critical"
+        return "warning" if beyond(value, self.warning) else "ok"
+
+
 @dataclass(frozen=True)
 class Figure:
     """A key figure of the summary with the previous period's value for the change arrow."""
@@ -57,7 +88,7 @@ class Figure:
     previous: float | None
     unit: str  # "%", "ms", "count", "ratio"
     lower_is_better: bool = True
-    level: str = "ok"  # ok | warning | critical, from the rules' thresholds
+    level: str = "ok"  # ok | warning | critical, from the alerts' thresholds
     digits: int = 1  # shown with this many decimals; equal when shown equal
 
     @property
@@ -210,12 +241,27 @@ class Narrative:
 
 
 @dataclass(frozen=True)
+class Previous:
+    """The previous period's values the key figures compare with; None where there are none
+    (a source down then, or too little data to compare with)."""
+
+    cluster_usage: Mapping[str, Stat] | None = None
+    stages: tuple[StageErrors, ...] | None = None
+    services: tuple[ServiceTraffic, ...] | None = None
+    latency_overall: float | None = None
+    probes: tuple[ProbeAvailability, ...] | None = None
+    alerts: tuple[AlertCount, ...] | None = None
+    restarts: tuple[Restarts, ...] | None = None
+    log_errors: float | None = None
+
+
+@dataclass(frozen=True)
 class ReportData:
     period: Period
     previous: Period
     cluster: str
     generated_at: datetime
-    thresholds: Mapping[str, tuple[float, float]]  # area -> (warning, critical)
+    thresholds: Mapping[str, AlertThreshold]  # cpu | memory | disk | error_rate | latency
     figures: tuple[Figure, ...] = ()
     cluster_usage: Mapping[str, Stat] = field(default_factory=dict)  # cpu | memory | disk
     nodes: tuple[NodeUsage, ...] = ()

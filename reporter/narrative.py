@@ -15,9 +15,9 @@ import re
 from typing import Any, Protocol
 
 from integrations.errors import IntegrationError
+from reporter.format import count, num, pct
 from reporter.i18n import format_period, t
 from reporter.model import Narrative, ReportData
-from reporter.tables import count, num, pct
 from runtime.redact import Redactor
 
 log = logging.getLogger("reporter")
@@ -72,7 +72,14 @@ def facts(data: ReportData) -> dict[str, Any]:
             }
             for f in data.figures
         },
-        "thresholds_percent_or_ms": {k: list(v) for k, v in data.thresholds.items()},
+        "thresholds_percent_or_ms": {
+            k: {
+                "warning": v.warning,
+                "critical": v.critical,
+                "alert_fires_when": f"{v.op} for {v.for_}",
+            }
+            for k, v in data.thresholds.items()
+        },
         "nodes": [
             {
                 "node": n.instance,
@@ -229,7 +236,8 @@ def rule_summary(data: ReportData, lang: str) -> str:
     }
     for f in data.figures:
         if f.level in ("warning", "critical") and f.key in areas and f.value is not None:
-            threshold = data.thresholds[areas[f.key]][0 if f.level == "warning" else 1]
+            th = data.thresholds[areas[f.key]]
+            threshold = th.warning if f.level == "warning" else th.critical
             paragraphs[0].append(
                 tr(
                     "rules.threshold",

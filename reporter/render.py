@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from reporter import charts
+from reporter.format import figure_change, figure_value
 from reporter.i18n import MESSAGES, format_datetime, format_period, t
-from reporter.model import NOT_CONFIGURED, SECTION_SOURCE, Figure, ReportData
-from reporter.tables import Table, build_tables, count, num
+from reporter.model import NOT_CONFIGURED, SECTION_SOURCE, ReportData
+from reporter.tables import Table, build_tables
 
 TEMPLATES = Path(__file__).with_name("templates")
 FONT_DIR = Path("/usr/share/fonts/truetype/nanum")
@@ -43,37 +44,6 @@ _env = jinja2.Environment(
 )
 
 
-def figure_value(f: Figure) -> str:
-    if f.value is None:
-        return "-"
-    if f.unit == "%":
-        return f"{num(f.value, f.digits)}%"
-    if f.unit == "ms":
-        return f"{num(f.value, f.digits)} ms"
-    return count(f.value)
-
-
-def figure_change(f: Figure, lang: str) -> str:
-    """`▲ 2.1%p`, `▼ 15%`, `0 → 3`; empty when there is nothing to compare."""
-    if f.direction == "none":
-        return t(lang, "change.none")
-    if f.direction == "flat":
-        return t(lang, "change.flat")
-    arrow = "▲" if f.direction == "up" else "▼"
-    assert f.value is not None
-    assert f.previous is not None
-    if f.unit == "%":
-        points = abs(f.value - f.previous)
-        return f"{arrow} {num(points, f.digits)}{'%p' if lang == 'ko' else ' pts'}"
-    if f.previous == 0:
-        return f"{arrow} {figure_value_plain(f.previous, f)} → {figure_value(f)}"
-    return f"{arrow} {num(abs(f.change or 0) * 100, 0)}%"
-
-
-def figure_value_plain(v: float, f: Figure) -> str:
-    return count(v) if f.unit == "count" else num(v, 1)
-
-
 def blocks(table: Table) -> list[Sequence]:
     rows = table.rows[:MAX_PDF_ROWS]
     return [rows[i : i + ROWS_PER_BLOCK] for i in range(0, len(rows), ROWS_PER_BLOCK)] or [()]
@@ -94,18 +64,19 @@ def _charts(data: ReportData, lang: str) -> dict[str, dict]:
             )
             for s in data.usage_series
         ]
-        warn = data.thresholds.get("cpu", (0.0, 0.0))[0]
+        cpu = data.thresholds.get("cpu")
         svg = charts.line_chart(
             lines,
             p.start,
             p.end,
             tz,
             y_max=100,
-            thresholds=[(warn, charts.WARNING)],
+            thresholds=[(cpu.warning, charts.WARNING)] if cpu else [],
             max_gap=gap,
         )
         legend = [(USAGE_COLORS[s.name], t(lang, f"legend.{s.name}")) for s in data.usage_series]
-        legend.append((charts.WARNING, t(lang, "legend.warning") + f" (CPU {warn:g}%)"))
+        if cpu:
+            legend.append((charts.WARNING, t(lang, "legend.warning") + f" (CPU {cpu.warning:g}%)"))
         out["usage"] = {"uri": charts.data_uri(svg), "legend": legend}
     if any(s.points for s in data.error_series):
         lines = [

@@ -13,13 +13,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from integrations.bedrock import BedrockSettings
+from integrations.slack import SlackSettings
 from runtime.redact import parse_patterns
 from runtime.settings import (
     parse_duration,
     parse_positive_int,
     parse_timezone,
     parse_url,
-    secret,
     setting,
     settings_from_env,
 )
@@ -45,7 +46,10 @@ def _record(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(SlackSettings, BedrockSettings):
+    """The reporter's settings; Slack's Web API and Bedrock's (with AWS's) are the groups
+    both apps share (integrations.slack.SlackSettings, integrations.bedrock.BedrockSettings)."""
+
     # the report
     language: str = setting("REPORT_LANGUAGE", "ko", lambda t: t.strip().lower())
     timezone: str = setting("REPORT_TIMEZONE", "Asia/Seoul", parse_timezone)
@@ -73,21 +77,9 @@ class Settings:
     grafana_url: str = setting("GRAFANA_URL", "", parse_url)
     kiali_url: str = setting("KIALI_URL", "", parse_url)
     # Bedrock and SES; no key pair: boto3's default chain (IRSA, EKS Pod Identity, ...)
-    aws_region: str = setting("AWS_REGION", "", aliases=("AWS_DEFAULT_REGION",))
-    aws_access_key_id: str = secret("AWS_ACCESS_KEY_ID")
-    aws_secret_access_key: str = secret("AWS_SECRET_ACCESS_KEY")
-    aws_session_token: str = secret("AWS_SESSION_TOKEN")
-    bedrock_model_id: str = setting("BEDROCK_MODEL_ID", "")
     bedrock_agent_id: str = setting("BEDROCK_REPORT_AGENT_ID", "")
     bedrock_agent_alias_id: str = setting("BEDROCK_REPORT_AGENT_ALIAS_ID", "")
-    bedrock_endpoint_url: str = setting("BEDROCK_ENDPOINT_URL", "", parse_url)
-    bedrock_timeout: float = setting("BEDROCK_TIMEOUT", 60.0, parse_duration)
-    bedrock_max_attempts: int = setting("BEDROCK_MAX_ATTEMPTS", 3, parse_positive_int)
     # Slack
-    slack_bot_token: str = secret("SLACK_BOT_TOKEN")
-    slack_channel: str = setting("SLACK_CHANNEL", "")
-    slack_api_url: str = setting("SLACK_API_URL", "https://slack.com/api/")
-    slack_timeout: float = setting("SLACK_TIMEOUT", 30.0, parse_duration)
     # e-mail
     team_emails: tuple[str, ...] = setting("TEAM_EMAILS", (), _emails)
     ses_region: str = setting("AWS_SES_REGION", "")
@@ -101,15 +93,13 @@ class Settings:
         return settings_from_env(cls, environ)
 
     def problems(self) -> list[str]:
-        out = []
+        out = self.slack_problems() + self.aws_problems()
         if not self.prometheus_url:
             out.append("PROMETHEUS_URL: required (e.g. http://prometheus.bravo-monitoring-ns:9090)")
         if self.language not in LANGUAGES:
             out.append(f"REPORT_LANGUAGE: expected ko or en, got {self.language!r}")
         if self.kubernetes not in ("auto", "off"):
             out.append(f"REPORT_KUBERNETES: expected auto or off, got {self.kubernetes!r}")
-        if self.slack_bot_token and not self.slack_channel:
-            out.append("SLACK_CHANNEL: required with SLACK_BOT_TOKEN (a channel ID such as C0123)")
         if self.slack_channel and not re.fullmatch(r"[CGD][A-Z0-9]{2,}", self.slack_channel):
             out.append(
                 f"SLACK_CHANNEL: files.upload v2 needs a channel ID such as C0123ABCD, "
@@ -117,8 +107,6 @@ class Settings:
             )
         if bool(self.bedrock_agent_id) != bool(self.bedrock_agent_alias_id):
             out.append("BEDROCK_REPORT_AGENT_ID and BEDROCK_REPORT_AGENT_ALIAS_ID go together")
-        if bool(self.aws_access_key_id) != bool(self.aws_secret_access_key):
-            out.append("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together")
         if self.team_emails and not (self.ses_region and self.ses_from_email):
             out.append("TEAM_EMAILS: needs AWS_SES_REGION and AWS_SES_FROM_EMAIL")
         return out

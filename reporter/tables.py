@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from reporter.format import cores, count, num, pct
 from reporter.i18n import MESSAGES, t
-from reporter.model import ReportData, Stat
+from reporter.model import AlertThreshold, ReportData, Stat
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
@@ -56,37 +57,14 @@ def _width(text: str) -> float:
     return sum(1.8 if ord(ch) > 0x2E80 else 1.0 for ch in text)
 
 
-def num(value: float | None, digits: int = 1) -> str:
-    if value is None:
-        return "-"
-    out = f"{value:,.{digits}f}"
-    return out.lstrip("-") if out.lstrip("-").strip("0.,") == "" else out
-
-
-def pct(ratio: float | None, digits: int = 1) -> str:
-    return num(ratio * 100 if ratio is not None else None, digits)
-
-
-def cores(value: float | None) -> str:
-    """CPU capacity: whole cores bare ("4"), a fraction with one decimal ("0.5"). `float()`
-    first: a count may arrive as an int, and int.is_integer() only exists from Python 3.12."""
-    if value is None:
-        return "-"
-    return num(value, 0 if float(value).is_integer() else 1)
-
-
-def count(value: float | None) -> str:
-    return "-" if value is None else f"{round(value):,}"
-
-
 def text(value: str) -> Cell:
     return Cell(value, numeric=False)
 
 
-def _level(th: tuple[float, float] | None, percent: float | None) -> str:
-    if th is None or percent is None:
-        return ""
-    return "critical" if percent >= th[1] else "warning" if percent >= th[0] else ""
+def _level(th: AlertThreshold | None, value: float | None) -> str:
+    """The cell's colour: the alert's own judgement of the value ("" when it would not fire)."""
+    level = th.level(value) if th is not None else "ok"
+    return "" if level == "ok" else level
 
 
 def build_tables(data: ReportData, lang: str) -> list[Table]:
@@ -103,6 +81,23 @@ def build_tables(data: ReportData, lang: str) -> list[Table]:
     def pct_cell(ratio: float | None, area: str) -> Cell:
         return Cell(pct(ratio), _level(th.get(area), ratio * 100 if ratio is not None else None))
 
+    add(
+        "thresholds",
+        "summary",
+        tr("table.thresholds"),
+        ("col.area", "col.alertname", "col.warning", "col.critical", "col.for", "col.source"),
+        [
+            (
+                text(tr(f"area.{area}")),
+                text(a.alert),
+                text(f"{a.op} {a.warning:g}"),
+                text(f"{a.op} {a.critical:g}"),
+                text(a.for_ or "-"),
+                text(tr(f"threshold.{a.source}")),
+            )
+            for area, a in th.items()
+        ],
+    )
     if data.cluster_usage:
         rows = []
         for area in ("cpu", "memory", "disk"):

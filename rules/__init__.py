@@ -5,6 +5,7 @@ Grafana dashboards draw their threshold lines from it); `build_groups(cfg)` give
 `python -m rules` writes rules/generated/*.rules.yaml and k8s/prometheusrule.yaml.
 """
 
+from rules.alerts import THRESHOLD_ALERTS
 from rules.config import (
     ConfigError,
     RulesConfig,
@@ -17,6 +18,7 @@ from rules.config import (
 from rules.generate import build_groups, runbook_url
 
 __all__ = [
+    "THRESHOLD_ALERTS",
     "ConfigError",
     "RulesConfig",
     "Threshold",

@@ -12,6 +12,16 @@ from __future__ import annotations
 
 from rules.config import Threshold
 
+# The alert that pages on each threshold of rules/config.yaml's `thresholds:` (the container
+# alerts share cpu's and memory's): the reporter compares with what these alerts evaluate.
+THRESHOLD_ALERTS = {
+    "cpu": "NodeCPUUsageHigh",
+    "memory": "NodeMemoryUsageHigh",
+    "disk": "NodeFilesystemUsageHigh",
+    "error_rate": "ServiceErrorRateHigh",
+    "latency": "ServiceLatencyHigh",
+}
+
 
 def levels(threshold: Threshold) -> tuple[tuple[str, float], ...]:
     """(severity, value) pairs for a two-level threshold, warning first."""

@@ -7,7 +7,7 @@ minutes is normal; one busy for a quarter of an hour needs a look.
 
 from __future__ import annotations
 
-from rules.alerts import levels
+from rules.alerts import THRESHOLD_ALERTS, levels
 from rules.config import RulesConfig
 from rules.model import VALUE_PCT, Alert, RuleGroup, label, num, sel
 
@@ -16,7 +16,7 @@ def node_alerts(cfg: RulesConfig) -> RuleGroup:
     t = cfg.thresholds
     node = cfg.selectors.node_exporter
     rules: list[Alert] = []
-    name = "NodeCPUUsageHigh"
+    name = THRESHOLD_ALERTS["cpu"]
     for severity, value in levels(t.cpu):
         rules.append(
             Alert(
@@ -30,7 +30,7 @@ def node_alerts(cfg: RulesConfig) -> RuleGroup:
                 dashboard="nodes",
             )
         )
-    name = "NodeMemoryUsageHigh"
+    name = THRESHOLD_ALERTS["memory"]
     for severity, value in levels(t.memory):
         rules.append(
             Alert(
@@ -44,7 +44,7 @@ def node_alerts(cfg: RulesConfig) -> RuleGroup:
                 dashboard="nodes",
             )
         )
-    name = "NodeFilesystemUsageHigh"
+    name = THRESHOLD_ALERTS["disk"]
     for severity, value in levels(t.disk):
         rules.append(
             Alert(

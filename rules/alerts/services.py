@@ -7,7 +7,7 @@ with a handful of requests one error is a large percentage and no trend.
 
 from __future__ import annotations
 
-from rules.alerts import levels
+from rules.alerts import THRESHOLD_ALERTS, levels
 from rules.config import RulesConfig
 from rules.model import VALUE_MS, Alert, RuleGroup, label, namespace_matcher, num, on, sel
 from rules.recording import ISTIO_SERVICE
@@ -27,7 +27,7 @@ def service_alerts(cfg: RulesConfig) -> RuleGroup:
     ns = namespace_matcher(cfg, "destination_service_namespace")
     service = label("destination_service")
     rules: list[Alert] = []
-    name = "ServiceErrorRateHigh"
+    name = THRESHOLD_ALERTS["error_rate"]
     ratio = sel("destination_service:istio_requests_5xx:ratio_rate5m", ns)
     for severity, value in levels(t.error_rate):
         rules.append(
@@ -43,7 +43,7 @@ def service_alerts(cfg: RulesConfig) -> RuleGroup:
                 dashboard="services",
             )
         )
-    name = "ServiceLatencyHigh"
+    name = THRESHOLD_ALERTS["latency"]
     q = num(cfg.istio.latency_quantile)
     p = f"p{num(cfg.istio.latency_quantile * 100)}"
     quantile = sel(

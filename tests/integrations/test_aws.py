@@ -30,9 +30,7 @@ def test_key_pair_from_files(settings, tmp_path, monkeypatch):
         }
     )
     assert "secret-from-file" not in repr(s)
-    creds = aws_session(
-        s.aws_access_key_id, s.aws_secret_access_key, s.aws_session_token
-    ).get_credentials()
+    creds = aws_session(s).get_credentials()
     assert (creds.access_key, creds.secret_key, creds.token) == (
         "AKIAFROMFILE0000000",
         "secret-from-file",
@@ -61,5 +59,5 @@ def test_empty_files_leave_the_default_chain(settings, tmp_path, monkeypatch):
         }
     )
     assert (s.aws_access_key_id, s.aws_secret_access_key) == ("", "")
-    creds = aws_session(s.aws_access_key_id, s.aws_secret_access_key).get_credentials()
+    creds = aws_session(s).get_credentials()
     assert (creds.access_key, creds.method) == ("AKIADEFAULTCHAIN000", "env")

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from integrations.kubernetes import Node
-from reporter.collect import DEFAULT_THRESHOLDS
 from reporter.model import (
     AlertCount,
     ContainerUsage,
@@ -26,6 +25,8 @@ from reporter.model import (
     Stat,
 )
 from reporter.period import period_for, previous
+from reporter.thresholds import resolve
+from rules import packaged_config
 
 SEOUL = ZoneInfo("Asia/Seoul")
 MiB = 1024 * 1024
@@ -60,7 +61,7 @@ def sample_report(kind: str = "weekly", pods: int = 6, restarts: int = 3) -> Rep
         previous=previous(period),
         cluster="bravo-onprem",
         generated_at=datetime(2025, 11, 3, 9, 0, tzinfo=SEOUL),
-        thresholds=dict(DEFAULT_THRESHOLDS),
+        thresholds=resolve(None, packaged_config()),
         figures=(
             Figure("cpu_avg", 47.5, 41.2, "%"),
             Figure("memory_avg", 61.0, 61.0, "%"),

@@ -135,9 +135,9 @@ def test_csvs_are_the_tables(tmp_path):
     tables = build_tables(data, "ko")
     paths = write_csvs(tmp_path, "report", tables)
     assert [p.name for p in paths][:3] == [
+        "report-thresholds.csv",
         "report-cluster.csv",
         "report-nodes.csv",
-        "report-top-pods-cpu.csv",
     ]
     for path, table in zip(paths, tables, strict=True):
         raw = path.read_bytes()

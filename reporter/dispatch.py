@@ -1,4 +1,5 @@
-"""Deliver a report once: Slack file upload and SES e-mail, with a record that survives retries.
+"""Send a report once per channel: Slack file upload and SES e-mail, with a record that survives
+retries. (The receiver's "delivery" is its queue engine; here it is sending a finished report.)
 
 A CronJob retries a failed Job (`backoffLimit`), and the reporter exits non-zero whenever a
 source was down, so the same report can be produced several times. The delivery record keeps,
@@ -33,8 +34,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+from integrations.aws import aws_session
 from integrations.errors import IntegrationError
-from integrations.kubernetes import Conflict, KubernetesClient
+from integrations.kubernetes import Conflict, KubernetesClient, in_cluster_namespace
+from integrations.ses import Attachment, SesClient
+from integrations.slack import web_api
+from reporter.settings import Settings
 
 log = logging.getLogger("reporter")
 LEASE = timedelta(minutes=30)
@@ -149,7 +154,7 @@ class Outcome:
         return self.status in ("sent", "already_sent", "in_progress")
 
 
-class Deliverer:
+class Dispatcher:
     def __init__(
         self,
         store: RecordStore,
@@ -159,7 +164,7 @@ class Deliverer:
     ) -> None:
         self.store, self.run_id, self.clock, self.lease = store, run_id, clock, lease
 
-    def deliver(self, report_id: str, channels: Mapping[str, Callable[[], str]]) -> list[Outcome]:
+    def send(self, report_id: str, channels: Mapping[str, Callable[[], str]]) -> list[Outcome]:
         """Send on each channel at most once per report; `channels` maps a name to a function
         that sends and returns a detail (file or message ID)."""
         outcomes = []
@@ -240,3 +245,71 @@ def _parse(text: Any) -> datetime | None:
         return datetime.fromisoformat(str(text))
     except ValueError:
         return None
+
+
+RECORD_CONFIGMAP = "reporter-delivery-record"
+
+
+def record_store(
+    where: str, kubernetes: KubernetesClient | None, unavailable: str, out_dir: Path
+) -> RecordStore:
+    """REPORT_DELIVERY_RECORD: `file:PATH`, `configmap:NS/NAME`, or, empty, a ConfigMap in the
+    pod's own namespace (a file beside the report outside a cluster)."""
+    if where.startswith("file:"):
+        return FileRecord(Path(where[len("file:") :]))
+    if where.startswith("configmap:") and kubernetes is not None:
+        namespace, _, name = where[len("configmap:") :].partition("/")
+        return ConfigMapRecord(kubernetes, namespace, name)
+    own_namespace = in_cluster_namespace()
+    if not where and own_namespace and kubernetes is not None:
+        return ConfigMapRecord(kubernetes, own_namespace, RECORD_CONFIGMAP)
+    if where:  # a ConfigMap was asked for but the Kubernetes API is not there
+        return UnavailableRecord(where, unavailable or "the Kubernetes API is not configured")
+    return FileRecord(out_dir / "delivery-record.json")
+
+
+@dataclass(frozen=True)
+class Report:
+    """A finished report as it is sent: the PDF and the texts that go with it, redacted."""
+
+    id: str  # the record's key: monthly.2025-10
+    pdf: bytes
+    filename: str
+    slack_comment: str
+    email_subject: str
+    email_body: str
+
+
+def channels(settings: Settings, report: Report) -> dict[str, Callable[[], str]]:
+    """The configured channels, each a function that sends the report and returns an ID."""
+    out: dict[str, Callable[[], str]] = {}
+    if settings.slack_enabled:
+
+        def to_slack() -> str:
+            return web_api(settings).upload_file(
+                report.pdf, report.filename, title=report.filename, comment=report.slack_comment
+            )
+
+        out["slack"] = to_slack
+    if settings.email_enabled:
+
+        def to_email() -> str:
+            ses = SesClient(
+                region=settings.ses_region,
+                sender=settings.ses_from_email,
+                endpoint_url=settings.ses_endpoint_url or None,
+                session=aws_session(settings),
+            )
+            try:
+                ids = ses.send(
+                    settings.team_emails,
+                    report.email_subject,
+                    report.email_body,
+                    [Attachment(report.filename, report.pdf, "application/pdf")],
+                )
+            finally:
+                ses.close()
+            return ",".join(ids)
+
+        out["email"] = to_email
+    return out

@@ -9,7 +9,7 @@ import pytest
 
 from integrations.errors import Unavailable
 from integrations.kubernetes import KubernetesClient
-from reporter.delivery import ConfigMapRecord, Deliverer, FileRecord, UnavailableRecord
+from reporter.dispatch import ConfigMapRecord, Dispatcher, FileRecord, UnavailableRecord
 from tests.fakes.kubernetes import FakeKubernetesAPI
 
 T0 = datetime(2025, 11, 1, 0, 0, tzinfo=UTC)
@@ -53,23 +53,23 @@ def store(request, tmp_path):
 
 def test_second_run_does_not_send_again(store):
     slack, email = Channel(), Channel()
-    first = Deliverer(store, "run-1").deliver("monthly.2025-10", {"slack": slack, "email": email})
+    first = Dispatcher(store, "run-1").send("monthly.2025-10", {"slack": slack, "email": email})
     assert [(o.channel, o.status) for o in first] == [("slack", "sent"), ("email", "sent")]
-    second = Deliverer(store, "run-2").deliver("monthly.2025-10", {"slack": slack, "email": email})
+    second = Dispatcher(store, "run-2").send("monthly.2025-10", {"slack": slack, "email": email})
     assert [o.status for o in second] == ["already_sent", "already_sent"]
     assert all(o.ok for o in second)
     assert (slack.sent, email.sent) == (1, 1)
     # another period is another report
-    Deliverer(store, "run-3").deliver("monthly.2025-11", {"slack": slack})
+    Dispatcher(store, "run-3").send("monthly.2025-11", {"slack": slack})
     assert slack.sent == 2
 
 
 def test_a_failed_channel_is_retried_by_the_next_run_alone(store):
     slack, email = Channel(failures=1), Channel()
-    first = Deliverer(store, "run-1").deliver("weekly.2025-W44", {"slack": slack, "email": email})
+    first = Dispatcher(store, "run-1").send("weekly.2025-W44", {"slack": slack, "email": email})
     assert [o.status for o in first] == ["failed", "sent"]
     assert "503" in first[0].detail
-    second = Deliverer(store, "run-2").deliver("weekly.2025-W44", {"slack": slack, "email": email})
+    second = Dispatcher(store, "run-2").send("weekly.2025-W44", {"slack": slack, "email": email})
     assert [o.status for o in second] == ["sent", "already_sent"]
     assert (slack.sent, email.sent) == (1, 1)
 
@@ -81,10 +81,10 @@ def test_a_live_claim_is_respected_and_a_stale_one_taken_over(store):
     store.save({**entries, "daily.2025-10-31": claim}, version)
     slack = Channel()
     clock.now = T0 + timedelta(minutes=5)
-    [o] = Deliverer(store, "run-2", clock).deliver("daily.2025-10-31", {"slack": slack})
+    [o] = Dispatcher(store, "run-2", clock).send("daily.2025-10-31", {"slack": slack})
     assert (o.status, slack.sent) == ("in_progress", 0)
     clock.now = T0 + timedelta(hours=1)
-    [o] = Deliverer(store, "run-3", clock).deliver("daily.2025-10-31", {"slack": slack})
+    [o] = Dispatcher(store, "run-3", clock).send("daily.2025-10-31", {"slack": slack})
     assert (o.status, slack.sent) == ("sent", 1)
 
 
@@ -95,7 +95,7 @@ def test_racing_runs_send_once(store):
 
     def run(i: int) -> None:
         barrier.wait()
-        outcomes.extend(Deliverer(store, f"run-{i}").deliver("monthly.2025-10", {"slack": slack}))
+        outcomes.extend(Dispatcher(store, f"run-{i}").send("monthly.2025-10", {"slack": slack}))
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
     for t in threads:
@@ -108,7 +108,7 @@ def test_racing_runs_send_once(store):
 
 def test_no_record_no_sending():
     slack = Channel()
-    [o] = Deliverer(UnavailableRecord("configmap:x/y", "API down"), "run-1").deliver(
+    [o] = Dispatcher(UnavailableRecord("configmap:x/y", "API down"), "run-1").send(
         "monthly.2025-10", {"slack": slack}
     )
     assert (o.status, slack.sent) == ("failed", 0)
@@ -116,17 +116,11 @@ def test_no_record_no_sending():
 
 
 def test_where_the_record_lives(tmp_path):
-    from reporter.cli import record_store
-    from reporter.collect import Clients
-    from reporter.settings import Settings
+    from reporter.dispatch import record_store
 
-    base = {"PROMETHEUS_URL": "http://127.0.0.1:9"}
-    default = record_store(Settings.from_env(base), Clients(), tmp_path)
+    default = record_store("", None, "", tmp_path)
     assert default.description == f"file:{tmp_path}/delivery-record.json"
-    chosen = {**base, "REPORT_DELIVERY_RECORD": f"file:{tmp_path}/r.json"}
-    assert record_store(Settings.from_env(chosen), Clients(), tmp_path).description == (
-        f"file:{tmp_path}/r.json"
-    )
-    cm = {**base, "REPORT_DELIVERY_RECORD": "configmap:monitoring/record"}
-    unreachable = record_store(Settings.from_env(cm), Clients(), tmp_path)
+    chosen = record_store(f"file:{tmp_path}/r.json", None, "", tmp_path)
+    assert chosen.description == f"file:{tmp_path}/r.json"
+    unreachable = record_store("configmap:monitoring/record", None, "", tmp_path)
     assert isinstance(unreachable, UnavailableRecord)

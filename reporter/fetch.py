@@ -1,4 +1,5 @@
-"""`collect(period, clients) -> ReportData`: every figure of a report, from every source at once.
+"""`fetch(period, clients) -> Fetched`: every table and series of a report, from every source at
+once, and the previous period's values its key figures compare with (reporter/figures.py).
 
 Sources are queried concurrently (a few threads: Prometheus evaluates each query on its own
 cores, so more threads only queue). A source that fails does not stop the report: its sections
@@ -18,41 +19,18 @@ from datetime import datetime
 from typing import Any
 
 from integrations.errors import IntegrationError
-from integrations.kubernetes import KubernetesClient
-from integrations.loki import LokiClient
 from integrations.prometheus import PrometheusClient
-from reporter import prom
+from reporter import prom, thresholds
+from reporter.clients import Clients
 from reporter.logs import LogQuery, collect_logs, error_total
-from reporter.model import NOT_CONFIGURED, SECTION_SOURCE, Figure, Inventory, ReportData, Stat
+from reporter.model import NOT_CONFIGURED, SECTION_SOURCE, Inventory, Previous, ReportData
 from reporter.period import Period, previous
 from reporter.queries import Queries
+from rules import RulesConfig, packaged_config
 from runtime.redact import Redactor
 
 log = logging.getLogger("reporter")
 MIN_COVERAGE = 0.5  # of the previous period with data, to compare with it
-DEFAULT_THRESHOLDS = {
-    "cpu": (70.0, 85.0),
-    "memory": (75.0, 90.0),
-    "disk": (75.0, 90.0),
-    "error_rate": (0.5, 2.0),
-    "latency": (500.0, 2000.0),
-}
-
-
-@dataclass
-class Clients:
-    """The outside systems, each None when not configured; `unavailable` says why for those
-    that could not even be set up (a kubeconfig that does not load)."""
-
-    prometheus: PrometheusClient | None = None
-    kubernetes: KubernetesClient | None = None
-    loki: LokiClient | None = None
-    unavailable: dict[str, str] = field(default_factory=dict)
-
-    def close(self) -> None:
-        for c in (self.prometheus, self.kubernetes, self.loki):
-            if c is not None:
-                c.close()
 
 
 @dataclass(frozen=True)
@@ -61,9 +39,8 @@ class Options:
     top_n: int = 10
     queries: Queries = field(default_factory=Queries)
     logs: LogQuery = field(default_factory=LogQuery)
-    thresholds: Mapping[str, tuple[float, float]] = field(
-        default_factory=lambda: dict(DEFAULT_THRESHOLDS)
-    )
+    # the rules config: each threshold where Prometheus does not list the pack's alert
+    rules: RulesConfig = field(default_factory=packaged_config)
     links: Mapping[str, str] = field(default_factory=dict)
     workers: int = 4
     redactor: Redactor = field(default_factory=Redactor)  # the site's patterns too
@@ -90,12 +67,18 @@ class _Counting:
             self.count += 1
 
 
-def collect(
+@dataclass(frozen=True)
+class Fetched:
+    data: ReportData  # every section; its key figures are figures.key_figures()'s
+    previous: Previous  # the previous period's values, when there are enough to compare
+
+
+def fetch(
     period: Period,
     clients: Clients,
     options: Options | None = None,
     clock: Callable[[], datetime] | None = None,
-) -> ReportData:
+) -> Fetched:
     opts = options or Options()
     prev = previous(period)
     generated = clock() if clock else datetime.now(period.start.tzinfo)
@@ -147,6 +130,8 @@ def collect(
     if clients.kubernetes is not None:
         kube = clients.kubernetes
         jobs["inventory"] = lambda: Inventory(tuple(kube.nodes()), kube.pods_by_phase())
+    if clients.prometheus is not None:
+        jobs["rules"] = clients.prometheus.alerting_rules  # not a query: not counted
     if clients.loki is not None:
         loki = clients.loki
         jobs["logs"] = lambda: collect_logs(loki, opts.logs, period, opts.redactor)
@@ -177,6 +162,11 @@ def collect(
         "inventory": "inventory",
         "logs": "logs",
     }
+    if "rules" in errors:  # the thresholds come from the rules config instead: not a gap
+        log.info(
+            "no alerting rules from Prometheus (%s): thresholds from the config", errors["rules"]
+        )
+        del errors["rules"]
     for job, err in errors.items():
         section = "comparison" if job.startswith("prev_") else job_sections[job]
         missing.setdefault(section, str(err))
@@ -189,7 +179,7 @@ def collect(
         previous=prev,
         cluster=opts.cluster,
         generated_at=generated,
-        thresholds=dict(opts.thresholds),
+        thresholds=thresholds.resolve(results.get("rules"), opts.rules),
         missing=missing,
         sources=sources,
         links=dict(opts.links),
@@ -208,7 +198,7 @@ def collect(
             )
             results = {k: v for k, v in results.items() if not k.startswith("prev_")}
             data = replace(data, comparable=False)
-    return replace(data, figures=_figures(data, results, opts))
+    return Fetched(data, _previous(data, results))
 
 
 def _run(
@@ -263,127 +253,16 @@ def _fill(data: ReportData, r: Mapping[str, Any], opts: Options) -> ReportData:
     return replace(data, **changes)
 
 
-def _figures(data: ReportData, r: Mapping[str, Any], opts: Options) -> tuple[Figure, ...]:
-    """The summary's key figures, each with the previous period's value."""
-    prev_seconds = data.previous.seconds
-    th = data.thresholds
-
-    def ok(job: str) -> bool:
-        return job in r
-
-    prev_cluster = prom.parse_cluster(r["prev_cluster"]) if ok("prev_cluster") else {}
-    prev_stages = prom.parse_stages(r["prev_stages"], prev_seconds) if ok("prev_stages") else ()
-    prev_services = (
-        prom.parse_services(r["prev_services"], prev_seconds) if ok("prev_services") else ((), None)
+def _previous(data: ReportData, r: Mapping[str, Any]) -> Previous:
+    seconds = data.previous.seconds
+    services = prom.parse_services(r["prev_services"], seconds) if "prev_services" in r else None
+    return Previous(
+        cluster_usage=prom.parse_cluster(r["prev_cluster"]) if "prev_cluster" in r else None,
+        stages=prom.parse_stages(r["prev_stages"], seconds) if "prev_stages" in r else None,
+        services=services[0] if services else None,
+        latency_overall=services[1] if services else None,
+        probes=prom.parse_probes(r["prev_probes"]) if "prev_probes" in r else None,
+        alerts=prom.parse_alerts(r["prev_alerts"]) if "prev_alerts" in r else None,
+        restarts=prom.parse_restarts(r["prev_restarts"]) if "prev_restarts" in r else None,
+        log_errors=r.get("prev_logs"),
     )
-    prev_probes = prom.parse_probes(r["prev_probes"]) if ok("prev_probes") else None
-    prev_alerts = prom.parse_alerts(r["prev_alerts"]) if ok("prev_alerts") else None
-    prev_restarts = prom.parse_restarts(r["prev_restarts"]) if ok("prev_restarts") else None
-
-    def pct(stat: Stat | None, which: str = "avg") -> float | None:
-        value = getattr(stat, which) if stat else None
-        return value * 100 if value is not None else None
-
-    def level(area: str, value: float | None) -> str:
-        warning, critical = th.get(area, (float("inf"), float("inf")))
-        if value is None:
-            return "ok"
-        return "critical" if value >= critical else "warning" if value >= warning else "ok"
-
-    cpu = pct(data.cluster_usage.get("cpu")) if "cluster" in r else None
-    memory = pct(data.cluster_usage.get("memory")) if "cluster" in r else None
-    disk = pct(data.cluster_usage.get("disk"), "peak") if "cluster" in r else None
-
-    def total_5xx(stages) -> float | None:
-        values = [s.total for s in stages if s.total is not None]
-        return sum(values) if values else None
-
-    def error_ratio(services) -> float | None:
-        req = sum(s.requests or 0 for s in services)
-        err = sum((s.requests or 0) * (s.error_ratio or 0) for s in services)
-        return err / req * 100 if req else None
-
-    def availability(probes) -> float | None:
-        values = [p.availability for p in probes or () if p.availability is not None]
-        return min(values) * 100 if values else None
-
-    def fired(alerts) -> float | None:
-        return float(sum(a.fired for a in alerts)) if alerts is not None else None
-
-    def restarts(rows, attr: str) -> float | None:
-        return float(sum(getattr(x, attr) for x in rows)) if rows is not None else None
-
-    traffic = "services" in r
-    figures = [
-        Figure("cpu_avg", cpu, pct(prev_cluster.get("cpu")), "%", level=level("cpu", cpu)),
-        Figure(
-            "memory_avg",
-            memory,
-            pct(prev_cluster.get("memory")),
-            "%",
-            level=level("memory", memory),
-        ),
-        Figure(
-            "disk_peak", disk, pct(prev_cluster.get("disk"), "peak"), "%", level=level("disk", disk)
-        ),
-        Figure(
-            "error_ratio",
-            error_ratio(data.services) if traffic else None,
-            error_ratio(prev_services[0]) if ok("prev_services") else None,
-            "%",
-            level=level("error_rate", error_ratio(data.services) if traffic else None),
-            digits=2,
-        ),
-        Figure(
-            "latency",
-            data.latency_overall,
-            prev_services[1],
-            "ms",
-            level=level("latency", data.latency_overall),
-            digits=0,
-        ),
-        Figure(
-            "http_5xx",
-            total_5xx(data.stages) if "stages" in r else None,
-            total_5xx(prev_stages) if ok("prev_stages") else None,
-            "count",
-            digits=0,
-        ),
-        Figure(
-            "availability",
-            availability(data.probes) if "probes" in r else None,
-            availability(prev_probes),
-            "%",
-            lower_is_better=False,
-            digits=3,
-        ),
-        Figure(
-            "alerts_fired",
-            fired(data.alerts) if "alerts" in r else None,
-            fired(prev_alerts),
-            "count",
-            digits=0,
-        ),
-        Figure(
-            "restarts",
-            restarts(data.restarts, "restarts") if "restarts" in r else None,
-            restarts(prev_restarts, "restarts"),
-            "count",
-            digits=0,
-        ),
-        Figure(
-            "oom_kills",
-            restarts(data.restarts, "oom_kills") if "restarts" in r else None,
-            restarts(prev_restarts, "oom_kills"),
-            "count",
-            digits=0,
-        ),
-        Figure(
-            "log_errors",
-            data.logs.total if data.logs else None,
-            r.get("prev_logs"),
-            "count",
-            digits=0,
-        ),
-    ]
-    return tuple(figures)

@@ -1,4 +1,4 @@
-"""Retries shared by the Slack clients: Retry-After honoured by every thread, backoff on 5xx.
+"""Retries of the Slack clients (slack.py): Retry-After honoured by every thread, backoff on 5xx.
 
 A 429 means the channel's budget is spent for everyone, so the wait is kept in one gate per
 client that all threads pass through; a wait longer than `max_wait` is handed back to the caller
@@ -36,14 +36,6 @@ class Gate:
     def close_for(self, seconds: float) -> None:
         with self._lock:
             self._not_before = max(self._not_before, self._clock() + seconds)
-
-
-def retry_after(headers: Any, default: float = 1.0) -> float:
-    try:
-        value = (headers or {}).get("Retry-After") or (headers or {}).get("retry-after")
-        return max(0.0, float(value)) if value is not None else default
-    except (TypeError, ValueError):
-        return default
 
 
 class Retrying:

@@ -11,7 +11,7 @@ import pytest
 from integrations.kubernetes import KubernetesClient
 from integrations.loki import LokiClient
 from integrations.prometheus import PrometheusClient
-from reporter.collect import Clients, collect
+from reporter import Clients, collect
 from reporter.model import NOT_CONFIGURED
 from reporter.period import period_for
 from tests.fakes.kubernetes import FakeKubernetesAPI, node, pod
@@ -204,7 +204,7 @@ def test_each_source_down_empties_only_its_sections(report_prometheus, tmp_path)
 
 
 def test_extra_selector_and_a_report_minutes_old(report_prometheus, prom):
-    from reporter.collect import Options
+    from reporter import Options
     from reporter.queries import Queries
 
     same = collect(
