@@ -80,6 +80,22 @@ def _x_ticks(start: datetime, end: datetime, tz: tzinfo) -> list[tuple[datetime,
     return ticks
 
 
+def _y_grid(top_value: float, left: float, right: float, top: float, ph: float) -> list[str]:
+    """Five horizontal grid lines from 0 to `top_value`, labelled on the left."""
+    out = []
+    for i in range(5):
+        yy = top + ph * (1 - i / 4)
+        out.append(
+            f'<line x1="{left}" y1="{yy:.1f}" x2="{right}" y2="{yy:.1f}" '
+            f'stroke="{GRID}" stroke-width="0.6"/>'
+        )
+        out.append(
+            f'<text x="{left - 4}" y="{yy + 3:.1f}" text-anchor="end" {FONT} '
+            f'fill="{AXIS}">{_fmt(top_value * i / 4)}</text>'
+        )
+    return out
+
+
 def line_chart(
     lines: Sequence[Line],
     start: datetime,
@@ -106,17 +122,7 @@ def line_chart(
         return top + ph * (1 - min(max(v / top_value, 0.0), 1.0))
 
     body = [f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>']
-    for i in range(5):
-        v = top_value * i / 4
-        yy = y(v)
-        body.append(
-            f'<line x1="{left}" y1="{yy:.1f}" x2="{width - right}" y2="{yy:.1f}" '
-            f'stroke="{GRID}" stroke-width="0.6"/>'
-        )
-        body.append(
-            f'<text x="{left - 4}" y="{yy + 3:.1f}" text-anchor="end" {FONT} '
-            f'fill="{AXIS}">{_fmt(v)}</text>'
-        )
+    body += _y_grid(top_value, left, width - right, top, ph)
     for t, label in _x_ticks(start, end, tz):
         xx = x(t)
         body.append(
@@ -180,17 +186,7 @@ def column_chart(
     span = (end - start).total_seconds() or 1.0
     bar = max(pw * step.total_seconds() / span - 0.6, 0.6)
     body = [f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>']
-    for i in range(5):
-        v = top_value * i / 4
-        yy = top + ph * (1 - i / 4)
-        body.append(
-            f'<line x1="{left}" y1="{yy:.1f}" x2="{width - right}" y2="{yy:.1f}" '
-            f'stroke="{GRID}" stroke-width="0.6"/>'
-        )
-        body.append(
-            f'<text x="{left - 4}" y="{yy + 3:.1f}" text-anchor="end" {FONT} '
-            f'fill="{AXIS}">{_fmt(v)}</text>'
-        )
+    body += _y_grid(top_value, left, width - right, top, ph)
     for t, label in _x_ticks(start, end, tz):
         xx = left + pw * (t - start).total_seconds() / span
         body.append(
