@@ -22,11 +22,11 @@ from grafana.generate import (
     K8S_DIR,
     PROVISIONING_PATH,
     render_all,
-    stale_files,
-    write_files,
+    written_earlier,
 )
 from grafana.sdk import to_data
 from rules.config import load_config
+from rules.output import stale_files, write_files
 from tests.grafana.testkit import panels, queries
 
 HINT = "stale generated files: run `python -m grafana` and commit the result"
@@ -224,8 +224,9 @@ def test_links_and_placement_come_from_the_config() -> None:
 
 def test_stale_files_ignores_what_it_did_not_write(tmp_path: Path) -> None:
     (tmp_path / "notes.yaml").write_text("kind: Something\n", encoding="utf-8")
-    assert stale_files({}, tmp_path, tmp_path) == []
-    assert write_files({}, tmp_path, tmp_path) == []
+    assert written_earlier(tmp_path, tmp_path) == []
+    assert stale_files({}, written_earlier(tmp_path, tmp_path)) == []
+    assert write_files({}, written_earlier(tmp_path, tmp_path)) == []
     assert (tmp_path / "notes.yaml").exists()
 
 
