@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from grafana.generate import (
-    DASHBOARD_DIR,
+    GENERATED_DIR,
     K8S_DIR,
     PROG,
     PROVISIONING_PATH,
@@ -25,7 +25,7 @@ GENERATOR = Generator(
     prog=PROG,
     description="Generate the Grafana dashboards, their provisioning file and ConfigMaps.",
     outputs=(
-        PathOption("--out-dir", DASHBOARD_DIR, "dashboard JSON directory"),
+        PathOption("--out-dir", GENERATED_DIR, "dashboard JSON directory"),
         PathOption("--provisioning", PROVISIONING_PATH, "Grafana dashboard provider file"),
         PathOption("--k8s-dir", K8S_DIR, "ConfigMap directory"),
     ),

@@ -1,7 +1,8 @@
 """Render the dashboards and their provisioning files, and find the files it wrote earlier.
 
 Three outputs, all from the same dashboard models:
-- grafana/dashboards/<file>.json: the dashboard JSON, for file provisioning or import;
+- grafana/generated/<file>.json: the dashboard JSON, for file provisioning or import (built by
+  grafana/dashboards/<name>.py, kept apart from them as rules/generated/ is from rules/);
 - grafana/provisioning/dashboards.yaml: Grafana's file-provider config for those files;
 - k8s/grafana-dashboards/<name>.yaml: one ConfigMap per dashboard labelled
   `grafana_dashboard: "1"` for kube-prometheus-stack's sidecar, and a kustomization listing them.
@@ -24,7 +25,7 @@ from rules.output import LiteralBlock, dump, header, written_by
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
-DASHBOARD_DIR = PACKAGE_DIR / "dashboards"
+GENERATED_DIR = PACKAGE_DIR / "generated"
 PROVISIONING_PATH = PACKAGE_DIR / "provisioning" / "dashboards.yaml"
 K8S_DIR = REPO_ROOT / "k8s" / "grafana-dashboards"
 PROG = "python -m grafana"
@@ -100,7 +101,7 @@ def render_configmaps(s: GrafanaSettings, dashboards: dict[str, str]) -> dict[st
 
 def render_all(
     s: GrafanaSettings,
-    dashboard_dir: Path = DASHBOARD_DIR,
+    dashboard_dir: Path = GENERATED_DIR,
     provisioning: Path = PROVISIONING_PATH,
     k8s_dir: Path = K8S_DIR,
 ) -> dict[Path, str]:

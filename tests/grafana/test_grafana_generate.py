@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import configparser
 import dataclasses
 import json
 import shutil
@@ -18,7 +19,7 @@ import yaml
 from grafana import GrafanaSettings, build_all, settings_from
 from grafana.cli import main
 from grafana.generate import (
-    DASHBOARD_DIR,
+    GENERATED_DIR,
     K8S_DIR,
     PROVISIONING_PATH,
     render_all,
@@ -57,7 +58,7 @@ def test_committed_files_are_what_the_generator_writes(
     # The environment must not leak into the committed files: only --env reads it.
     monkeypatch.setenv("CPU_THRESHOLD_WARNING", "1")
     assert run(tmp_path) == 0
-    assert generated(DASHBOARD_DIR, "*.json") == generated(tmp_path / "dashboards", "*.json"), HINT
+    assert generated(GENERATED_DIR, "*.json") == generated(tmp_path / "dashboards", "*.json"), HINT
     assert generated(K8S_DIR, "*.yaml") == generated(tmp_path / "k8s", "*.yaml"), HINT
     assert PROVISIONING_PATH.read_text("utf-8") == (tmp_path / "provisioning.yaml").read_text(
         "utf-8"
@@ -167,7 +168,7 @@ def test_changed_thresholds_move_every_line_and_colour(
 
 
 def test_configmaps_carry_the_dashboards_for_the_sidecar(shipped: GrafanaSettings) -> None:
-    files = generated(DASHBOARD_DIR, "*.json")
+    files = generated(GENERATED_DIR, "*.json")
     maps = {name: yaml.safe_load(text) for name, text in generated(K8S_DIR, "*.yaml").items()}
     kustomization = maps.pop("kustomization.yaml")
     assert sorted(kustomization["resources"]) == sorted(maps)
@@ -191,8 +192,24 @@ def test_kustomize_renders_the_configmaps() -> None:
     )
     docs = [d for d in yaml.safe_load_all(out.stdout) if d]
     assert {d["metadata"]["name"] for d in docs} == {
-        "grafana-dashboard-" + p.stem for p in DASHBOARD_DIR.glob("*.json")
+        "grafana-dashboard-" + p.stem for p in GENERATED_DIR.glob("*.json")
     }
+
+
+def test_generated_json_is_in_its_own_folder_and_in_the_package() -> None:
+    """Builders in grafana/dashboards/, their JSON in grafana/generated/ (as rules/generated/),
+    and setup.cfg's package data names the folder the JSON is in."""
+    package = GENERATED_DIR.parent
+    assert sorted(p.name for p in GENERATED_DIR.glob("*.json")) == sorted(
+        load_config().dashboards.files.values()
+    )
+    assert list((package / "dashboards").glob("*.json")) == []
+    setup = configparser.ConfigParser()
+    setup.read(package.parent / "setup.cfg", encoding="utf-8")
+    shipped = setup["options.package_data"]["grafana"].replace(",", " ").split()
+    for path in [*GENERATED_DIR.glob("*.json"), PROVISIONING_PATH]:
+        relative = path.relative_to(package)
+        assert any(relative.match(pattern) for pattern in shipped), relative
 
 
 def test_provisioning_points_at_the_dashboard_files(shipped: GrafanaSettings) -> None:
@@ -234,7 +251,7 @@ def test_python_m_grafana_check_runs_with_warnings_as_errors() -> None:
     """A fresh interpreter: the SDK's import-time DeprecationWarning stays muted, nothing else."""
     done = subprocess.run(
         [sys.executable, "-W", "error", "-m", "grafana", "--check"],
-        cwd=DASHBOARD_DIR.parents[1],
+        cwd=GENERATED_DIR.parents[1],
         capture_output=True,
         text=True,
         timeout=60,
