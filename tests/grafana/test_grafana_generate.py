@@ -6,6 +6,7 @@ from __future__ import annotations
 import configparser
 import dataclasses
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -26,7 +27,7 @@ from grafana.generate import (
     written_earlier,
 )
 from grafana.sdk import to_data
-from rules.config import load_config
+from rules.config import FOR_ALERTS, load_config
 from rules.output import stale_files, write_files
 from tests.grafana.testkit import panels, queries
 
@@ -165,6 +166,40 @@ def test_changed_thresholds_move_every_line_and_colour(
     containers = json.dumps([q.expr for q in queries(changed["containers"])])
     assert "* 100 > 61)" in containers
     assert "* 100 > 71)" in containers
+
+
+# "fires after 15m", "warns above it for 15m", "the alert needs 15m": a text saying when an alert
+# fires.
+ALERT_DURATION = re.compile(r"\b(?:after|for|needs) (\d+[smhdwy])\b")
+
+
+def test_changed_for_durations_change_the_texts_that_say_when_alerts_fire(
+    shipped: GrafanaSettings, write_config: Callable[..., Path]
+) -> None:
+    # Durations no alert ships with, a different one per alert.
+    new_for = {name: f"{41 + i}m" for i, name in enumerate(FOR_ALERTS)}
+    path = write_config({f"for.{name}": value for name, value in new_for.items()})
+    dashboards = build_all(settings_from(load_config(path)))
+    changed = {key: json.dumps(to_data(d)) for key, d in dashboards.items()}
+    said = {key: set(ALERT_DURATION.findall(text)) for key, text in changed.items()}
+    assert set().union(*said.values()) <= set(new_for.values()), said  # no literal left
+    assert said["nodes"] == {new_for["NodeCPUUsageHigh"]}
+    assert said["containers"] == {new_for["ContainerCPUNearLimit"]}
+    assert said["services"] == {new_for["ServiceErrorRateHigh"]}
+    assert said["haproxy"] == {new_for["HAProxyBackendDown"], new_for["HAProxyServerDown"]}
+    assert said["healthcheck"] == {
+        new_for[name]
+        for name in (
+            "HealthcheckProbeFailed",
+            "HealthcheckProbeFailedOnNode",
+            "HealthcheckExporterDown",
+            "HealthcheckConfigReloadFailed",
+        )
+    }
+    probe = f"(critical) pages for after {new_for['HealthcheckProbeFailed']}."
+    assert probe in changed["healthcheck"]
+    shipped_text = json.dumps(to_data(build_all(shipped)["healthcheck"]))
+    assert f"pages for after {shipped.alert_for('HealthcheckProbeFailed')}." in shipped_text
 
 
 def test_configmaps_carry_the_dashboards_for_the_sidecar(shipped: GrafanaSettings) -> None:
