@@ -1,6 +1,6 @@
 """Grafana dashboards as code: built from rules/config.yaml with grafana-foundation-sdk.
 
-`python -m grafana` writes grafana/dashboards/*.json, the file-provisioning YAML and the
+`python -m grafana` writes grafana/generated/*.json, the file-provisioning YAML and the
 sidecar ConfigMaps under k8s/grafana-dashboards/; `python -m grafana --check` says whether the
 committed files are current. `build_all(settings)` gives the dashboard models in Python.
 """

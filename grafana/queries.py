@@ -14,6 +14,9 @@ from rules.model import sel
 
 STAGE_5XX = "stage:http_5xx_responses:rate5m"
 PROBE_AVAILABILITY = "kind_target:healthcheck_probe_success:avg"
+# Error lines that agree on this many first characters (digits masked) are one message: the query
+# and the panel that explains it read the same number.
+MESSAGE_PREFIX_CHARS = 120
 
 
 def stage_5xx(s: GrafanaSettings) -> str:
@@ -38,13 +41,14 @@ def error_counts(s: GrafanaSettings, by: str, window: str) -> str:
 
 
 def top_error_messages(s: GrafanaSettings, top: int = 10) -> str:
-    """The most frequent error lines, grouped by their first 120 characters with digits masked.
+    """The most frequent error lines, grouped by their first MESSAGE_PREFIX_CHARS characters with
+    digits masked.
 
     Loki cannot group by line text, but it can by a label made from the line: `label_format`
     copies the line (`__line__`) into `message`, digits (times, IDs, counts) replaced by 0, so
     the same message with different numbers counts once.
     """
-    message = '{{ regexReplaceAll "[0-9]+" (trunc 120 __line__) "0" }}'
+    message = f'{{{{ regexReplaceAll "[0-9]+" (trunc {MESSAGE_PREFIX_CHARS} __line__) "0" }}}}'
     return (
         f"topk({top}, sum by (namespace, {s.loki.service_label}, message) (count_over_time(\n"
         f"  {error_lines(s)}\n"

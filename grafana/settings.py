@@ -61,6 +61,11 @@ class GrafanaSettings:
     def cluster_label(self) -> str:
         return self.rules.cluster_label
 
+    def alert_for(self, alert: str) -> str:
+        """How long `alert`'s condition must hold before it fires (its `for`, e.g. "15m"), so a
+        panel that says when the alert fires says what the rules do."""
+        return self.rules.alert_for[alert]
+
     def uid(self, key: str) -> str:
         return self.files.uid(key)
 

@@ -96,7 +96,8 @@ def build(s: GrafanaSettings) -> model.Dashboard:
             stat_panel(
                 "Containers near the CPU limit",
                 f"Containers using more than {t.cpu.warning:g}% of their CPU limit now "
-                "(ContainerCPUNearLimit fires after 15m). Near the limit, the kernel throttles.",
+                f"(ContainerCPUNearLimit fires after {s.alert_for('ContainerCPUNearLimit')}). "
+                "Near the limit, the kernel throttles.",
                 "0.",
                 [promql(count_above(cpu_ratio, t.cpu.warning), "containers", instant=True)],
                 unit="short",

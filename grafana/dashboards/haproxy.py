@@ -49,7 +49,7 @@ def build(s: GrafanaSettings) -> model.Dashboard:
             stat_panel(
                 "Backends down",
                 "Backends with no server up: HAProxy answers their requests with 503 "
-                "(HAProxyBackendDown pages after 1m).",
+                f"(HAProxyBackendDown pages after {s.alert_for('HAProxyBackendDown')}).",
                 "0.",
                 [promql(f"count({backends} == 0) or vector(0)", "backends", instant=True)],
                 unit="short",
@@ -59,8 +59,8 @@ def build(s: GrafanaSettings) -> model.Dashboard:
             ),
             stat_panel(
                 "Servers down",
-                "Servers HAProxy marks DOWN, NOLB or MAINT (HAProxyServerDown warns after 1m); "
-                "the others carry their load.",
+                "Servers HAProxy marks DOWN, NOLB or MAINT (HAProxyServerDown warns after "
+                f"{s.alert_for('HAProxyServerDown')}); the others carry their load.",
                 "0, or the servers you put in maintenance.",
                 [promql(f"count({servers} == 0) or vector(0)", "servers", instant=True)],
                 unit="short",

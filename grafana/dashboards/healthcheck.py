@@ -52,7 +52,8 @@ def build(s: GrafanaSettings) -> model.Dashboard:
             stat_panel(
                 "Targets down",
                 f"Targets failing from at least {float(ratio):.0%} of the exporter's nodes: "
-                "what HealthcheckProbeFailed (critical) pages for after 15s.",
+                "what HealthcheckProbeFailed (critical) pages for after "
+                f"{s.alert_for('HealthcheckProbeFailed')}.",
                 "0.",
                 [
                     promql(
@@ -67,7 +68,8 @@ def build(s: GrafanaSettings) -> model.Dashboard:
             stat_panel(
                 "Targets failing from some nodes",
                 "Targets that fail from some nodes but not enough to page: usually those nodes' "
-                "network or DNS (HealthcheckProbeFailedOnNode warns after 1m).",
+                "network or DNS (HealthcheckProbeFailedOnNode warns after "
+                f"{s.alert_for('HealthcheckProbeFailedOnNode')}).",
                 "0.",
                 [promql(f"count(\n({failing}) < {ratio}\n) or vector(0)", "targets", instant=True)],
                 unit="short",
@@ -77,8 +79,9 @@ def build(s: GrafanaSettings) -> model.Dashboard:
             ),
             stat_panel(
                 "Exporter pods down",
-                "Exporter pods whose last scrape failed (HealthcheckExporterDown after 5m); "
-                "while one is down, its node probes nothing.",
+                "Exporter pods whose last scrape failed (HealthcheckExporterDown after "
+                f"{s.alert_for('HealthcheckExporterDown')}); while one is down, its node probes "
+                "nothing.",
                 "0.",
                 [
                     promql(
@@ -93,7 +96,8 @@ def build(s: GrafanaSettings) -> model.Dashboard:
             stat_panel(
                 "Config reloads failed",
                 "Exporter pods that could not load their changed config and still probe with "
-                "the old one (HealthcheckConfigReloadFailed after 5m).",
+                "the old one (HealthcheckConfigReloadFailed after "
+                f"{s.alert_for('HealthcheckConfigReloadFailed')}).",
                 "0.",
                 [
                     promql(

@@ -54,7 +54,8 @@ def build(s: GrafanaSettings) -> model.Dashboard:
             stat_panel(
                 "CPU busy",
                 "Share of each node's CPU time not idle, averaged over its cores (5m rate).",
-                f"under {t.cpu.warning:g}% (NodeCPUUsageHigh warns above it for 15m).",
+                f"under {t.cpu.warning:g}% (NodeCPUUsageHigh warns above it for "
+                f"{s.alert_for('NodeCPUUsageHigh')}).",
                 [promql(f"{cpu} * 100", "{{instance}}", instant=True)],
                 unit="percent",
                 steps=threshold_steps(t.cpu),
@@ -89,7 +90,8 @@ def build(s: GrafanaSettings) -> model.Dashboard:
             timeseries_panel(
                 "CPU busy per node",
                 "CPU busy per node; dashed lines are the alert thresholds from rules/config.yaml.",
-                "lines stay under the orange line; short peaks are normal, the alert needs 15m.",
+                "lines stay under the orange line; short peaks are normal, the alert needs "
+                f"{s.alert_for('NodeCPUUsageHigh')}.",
                 [promql(f"{cpu} * 100", "{{instance}}")],
                 steps=threshold_steps(t.cpu),
                 links=[runbook["NodeCPUUsageHigh"]],

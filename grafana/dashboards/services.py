@@ -93,7 +93,7 @@ def build(s: GrafanaSettings) -> model.Dashboard:
                 "Services over the error threshold",
                 f"Services whose 5xx ratio is above {t.error_rate.warning:g}% now with at "
                 f"least {num(istio.min_request_rate)} requests/s: what ServiceErrorRateHigh "
-                "watches (it fires after 5m).",
+                f"watches (it fires after {s.alert_for('ServiceErrorRateHigh')}).",
                 "0.",
                 [
                     promql(
@@ -311,8 +311,9 @@ def build(s: GrafanaSettings) -> model.Dashboard:
             ),
             table_panel(
                 "Top error messages",
-                "The most frequent error lines in the range, by their first 120 characters "
-                "with numbers masked as 0, so one message with different IDs counts once.",
+                "The most frequent error lines in the range, by their first "
+                f"{queries.MESSAGE_PREFIX_CHARS} characters with numbers masked as 0, so one "
+                "message with different IDs counts once.",
                 "few distinct messages, none new since the last deploy.",
                 [logql(queries.top_error_messages(s), instant=True)],
                 columns=[

@@ -22,7 +22,7 @@ def shipped() -> GrafanaSettings:
 
 @pytest.fixture(scope="session")
 def dashboards(shipped: GrafanaSettings) -> dict[str, dict[str, Any]]:
-    """Dashboard key -> JSON data, as written to grafana/dashboards/."""
+    """Dashboard key -> JSON data, as written to grafana/generated/."""
     return {key: to_data(d) for key, d in build_all(shipped).items()}
 
 

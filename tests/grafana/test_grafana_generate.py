@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import configparser
 import dataclasses
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -18,15 +20,15 @@ import yaml
 from grafana import GrafanaSettings, build_all, settings_from
 from grafana.cli import main
 from grafana.generate import (
-    DASHBOARD_DIR,
+    GENERATED_DIR,
     K8S_DIR,
     PROVISIONING_PATH,
     render_all,
-    stale_files,
-    write_files,
+    written_earlier,
 )
 from grafana.sdk import to_data
-from rules.config import load_config
+from rules.config import FOR_ALERTS, load_config
+from rules.output import stale_files, write_files
 from tests.grafana.testkit import panels, queries
 
 HINT = "stale generated files: run `python -m grafana` and commit the result"
@@ -57,7 +59,7 @@ def test_committed_files_are_what_the_generator_writes(
     # The environment must not leak into the committed files: only --env reads it.
     monkeypatch.setenv("CPU_THRESHOLD_WARNING", "1")
     assert run(tmp_path) == 0
-    assert generated(DASHBOARD_DIR, "*.json") == generated(tmp_path / "dashboards", "*.json"), HINT
+    assert generated(GENERATED_DIR, "*.json") == generated(tmp_path / "dashboards", "*.json"), HINT
     assert generated(K8S_DIR, "*.yaml") == generated(tmp_path / "k8s", "*.yaml"), HINT
     assert PROVISIONING_PATH.read_text("utf-8") == (tmp_path / "provisioning.yaml").read_text(
         "utf-8"
@@ -166,8 +168,42 @@ def test_changed_thresholds_move_every_line_and_colour(
     assert "* 100 > 71)" in containers
 
 
+# "fires after 15m", "warns above it for 15m", "the alert needs 15m": a text saying when an alert
+# fires.
+ALERT_DURATION = re.compile(r"\b(?:after|for|needs) (\d+[smhdwy])\b")
+
+
+def test_changed_for_durations_change_the_texts_that_say_when_alerts_fire(
+    shipped: GrafanaSettings, write_config: Callable[..., Path]
+) -> None:
+    # Durations no alert ships with, a different one per alert.
+    new_for = {name: f"{41 + i}m" for i, name in enumerate(FOR_ALERTS)}
+    path = write_config({f"for.{name}": value for name, value in new_for.items()})
+    dashboards = build_all(settings_from(load_config(path)))
+    changed = {key: json.dumps(to_data(d)) for key, d in dashboards.items()}
+    said = {key: set(ALERT_DURATION.findall(text)) for key, text in changed.items()}
+    assert set().union(*said.values()) <= set(new_for.values()), said  # no literal left
+    assert said["nodes"] == {new_for["NodeCPUUsageHigh"]}
+    assert said["containers"] == {new_for["ContainerCPUNearLimit"]}
+    assert said["services"] == {new_for["ServiceErrorRateHigh"]}
+    assert said["haproxy"] == {new_for["HAProxyBackendDown"], new_for["HAProxyServerDown"]}
+    assert said["healthcheck"] == {
+        new_for[name]
+        for name in (
+            "HealthcheckProbeFailed",
+            "HealthcheckProbeFailedOnNode",
+            "HealthcheckExporterDown",
+            "HealthcheckConfigReloadFailed",
+        )
+    }
+    probe = f"(critical) pages for after {new_for['HealthcheckProbeFailed']}."
+    assert probe in changed["healthcheck"]
+    shipped_text = json.dumps(to_data(build_all(shipped)["healthcheck"]))
+    assert f"pages for after {shipped.alert_for('HealthcheckProbeFailed')}." in shipped_text
+
+
 def test_configmaps_carry_the_dashboards_for_the_sidecar(shipped: GrafanaSettings) -> None:
-    files = generated(DASHBOARD_DIR, "*.json")
+    files = generated(GENERATED_DIR, "*.json")
     maps = {name: yaml.safe_load(text) for name, text in generated(K8S_DIR, "*.yaml").items()}
     kustomization = maps.pop("kustomization.yaml")
     assert sorted(kustomization["resources"]) == sorted(maps)
@@ -191,8 +227,24 @@ def test_kustomize_renders_the_configmaps() -> None:
     )
     docs = [d for d in yaml.safe_load_all(out.stdout) if d]
     assert {d["metadata"]["name"] for d in docs} == {
-        "grafana-dashboard-" + p.stem for p in DASHBOARD_DIR.glob("*.json")
+        "grafana-dashboard-" + p.stem for p in GENERATED_DIR.glob("*.json")
     }
+
+
+def test_generated_json_is_in_its_own_folder_and_in_the_package() -> None:
+    """Builders in grafana/dashboards/, their JSON in grafana/generated/ (as rules/generated/),
+    and setup.cfg's package data names the folder the JSON is in."""
+    package = GENERATED_DIR.parent
+    assert sorted(p.name for p in GENERATED_DIR.glob("*.json")) == sorted(
+        load_config().dashboards.files.values()
+    )
+    assert list((package / "dashboards").glob("*.json")) == []
+    setup = configparser.ConfigParser()
+    setup.read(package.parent / "setup.cfg", encoding="utf-8")
+    shipped = setup["options.package_data"]["grafana"].replace(",", " ").split()
+    for path in [*GENERATED_DIR.glob("*.json"), PROVISIONING_PATH]:
+        relative = path.relative_to(package)
+        assert any(relative.match(pattern) for pattern in shipped), relative
 
 
 def test_provisioning_points_at_the_dashboard_files(shipped: GrafanaSettings) -> None:
@@ -224,8 +276,9 @@ def test_links_and_placement_come_from_the_config() -> None:
 
 def test_stale_files_ignores_what_it_did_not_write(tmp_path: Path) -> None:
     (tmp_path / "notes.yaml").write_text("kind: Something\n", encoding="utf-8")
-    assert stale_files({}, tmp_path, tmp_path) == []
-    assert write_files({}, tmp_path, tmp_path) == []
+    assert written_earlier(tmp_path, tmp_path) == []
+    assert stale_files({}, written_earlier(tmp_path, tmp_path)) == []
+    assert write_files({}, written_earlier(tmp_path, tmp_path)) == []
     assert (tmp_path / "notes.yaml").exists()
 
 
@@ -233,7 +286,7 @@ def test_python_m_grafana_check_runs_with_warnings_as_errors() -> None:
     """A fresh interpreter: the SDK's import-time DeprecationWarning stays muted, nothing else."""
     done = subprocess.run(
         [sys.executable, "-W", "error", "-m", "grafana", "--check"],
-        cwd=DASHBOARD_DIR.parents[1],
+        cwd=GENERATED_DIR.parents[1],
         capture_output=True,
         text=True,
         timeout=60,

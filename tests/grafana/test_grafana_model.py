@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from grafana import settings_from
-from grafana.generate import DASHBOARD_DIR
+from grafana.generate import GENERATED_DIR
 from grafana.sdk import (
     from_json,
     logs_model,
@@ -32,7 +32,7 @@ from grafana.sdk import (
 )
 from rules.config import load_config
 
-FILES = sorted(DASHBOARD_DIR.glob("*.json"))
+FILES = sorted(GENERATED_DIR.glob("*.json"))
 OPTIONS = {
     "timeseries": timeseries_model.Options,
     "stat": stat_model.Options,
@@ -93,7 +93,7 @@ def test_panels_decode_into_typed_models(path: Path) -> None:
 
 
 def test_the_round_trip_catches_keys_the_models_do_not_know() -> None:
-    data = json.loads((DASHBOARD_DIR / "nodes.json").read_text(encoding="utf-8"))
+    data = json.loads((GENERATED_DIR / "nodes.json").read_text(encoding="utf-8"))
     panel = next(p for p in data["panels"] if p["type"] == "timeseries")
     panel["options"]["legend"]["showLegnd"] = True  # misspelt: the typed options drop it
     assert _without_injected_placement(data, to_data(from_json(data))) != data
