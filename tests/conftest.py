@@ -32,3 +32,13 @@ def cluster_prometheus(tmp_path_factory):
     server = PrometheusProcess(prometheus, data, free_port())
     yield server, model
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def moto():
+    """A real moto server for SES (tests/fakes/moto_ses.py), one per test module."""
+    from tests.fakes.moto_ses import MotoServer
+
+    server = MotoServer()
+    yield server
+    server.close()

@@ -109,6 +109,25 @@ def blackhole() -> Iterator[str]:
         srv.close()
 
 
+def wait_redis(port: int, password: str | None = None, proc=None, timeout: float = 10) -> None:
+    """Wait until the Redis on `port` answers PING (with `password` if it wants one)."""
+    import redis
+
+    client = redis.Redis(port=port, password=password)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                if time.monotonic() > deadline or (proc is not None and proc.poll() is not None):
+                    raise
+                time.sleep(0.05)
+    finally:
+        client.close()
+
+
 def wait_http(url: str, timeout: float = 20.0) -> None:
     """Wait until `url` answers below 500 (a 503 from /-/ready means: not yet)."""
     deadline = time.monotonic() + timeout
@@ -155,14 +174,21 @@ def value(found: dict, name: str, **labels: str) -> float | None:
     return found.get((name, frozenset(labels.items())))
 
 
-class ExporterProcess:
-    """The real exporter CLI on 127.0.0.1:0; its URL is read from its start-up log line."""
+class ListeningProcess:
+    """One of our CLIs started with `--listen 127.0.0.1:0`: the port is the kernel's choice, so
+    the URL is read from its "listening on" log line; `log` keeps every line it wrote."""
 
-    def __init__(self, config: Path, *extra: str) -> None:
+    def __init__(
+        self,
+        argv: list[str],
+        what: str,
+        *,
+        env: dict[str, str] | None = None,
+        timeout: float = 15,
+        new_session: bool = False,
+    ) -> None:
         self.proc = subprocess.Popen(
-            [*EXPORTER, "--config", str(config), "--listen", "127.0.0.1:0", *extra],
-            stderr=subprocess.PIPE,
-            text=True,
+            argv, env=env, stderr=subprocess.PIPE, text=True, start_new_session=new_session
         )
         self.log: list[str] = []
         found = threading.Event()
@@ -172,14 +198,26 @@ class ExporterProcess:
             for line in self.proc.stderr:
                 self.log.append(line)
                 m = re.search(r"listening on ([\d.]+:\d+)", line)
-                if m:
+                if m and not found.is_set():
                     self.url = f"http://{m.group(1)}"
                     found.set()
 
-        threading.Thread(target=drain, daemon=True).start()
-        if not found.wait(15):
-            stop(self.proc)
-            pytest.fail(f"exporter did not start: {''.join(self.log)}")
+        self._drain = threading.Thread(target=drain, daemon=True)
+        self._drain.start()
+        if not found.wait(timeout):
+            self.abort()
+            pytest.fail(f"{what} did not start:\n" + "".join(self.log))
+
+    def abort(self) -> None:
+        stop(self.proc)
+
+
+class ExporterProcess(ListeningProcess):
+    """The real exporter CLI."""
+
+    def __init__(self, config: Path, *extra: str) -> None:
+        argv = [*EXPORTER, "--config", str(config), "--listen", "127.0.0.1:0", *extra]
+        super().__init__(argv, "exporter")
 
     def get(self, path: str, headers: dict | None = None):
         req = urllib.request.Request(self.url + path, headers=headers or {})

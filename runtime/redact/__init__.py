@@ -34,22 +34,11 @@ from runtime.redact.blocks import mask_key_blocks, mask_lines
 from runtime.redact.names import Strength, strength
 from runtime.redact.tokens import mask_tokens
 from runtime.redact.urls import mask_emails, mask_url_credentials
-from runtime.redact.values import EMAIL_MASK, MASK, is_placeholder
+from runtime.redact.values import EMAIL_MASK, MASK, is_placeholder, mask_spans
 
 __all__ = ["EMAIL_MASK", "MASK", "Redactor", "redact"]
 
 T = TypeVar("T")
-
-
-def _mask_spans(line: str, spans: Iterable[tuple[int, int]]) -> str:
-    out, last = [], 0
-    for start, end in sorted(spans):
-        if start < last:
-            continue
-        out.append(line[last:start] + MASK)
-        last = end
-    out.append(line[last:])
-    return "".join(out)
 
 
 def _mask_line(line: str) -> str:
@@ -58,7 +47,7 @@ def _mask_line(line: str) -> str:
     for layer in (commands, context, prose):
         spans = layer.find_spans(line)
         if spans:
-            line = _mask_spans(line, spans)
+            line = mask_spans(line, spans)
     return mask_emails(line)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from runtime.redact.tokens import trie
-from runtime.redact.values import MASK, is_placeholder
+from runtime.redact.values import is_placeholder, mask_spans
 
 # A value: single-quoted, double-quoted (spaces allowed inside) or bare.
 _V = r"(?:'(?P<vs>[^'\n]+)'|\"(?P<vd>[^\"\n]+)\"|(?P<v>[^\s'\"|;&<>]+))"
@@ -161,12 +161,4 @@ def find_spans(line: str) -> list[tuple[int, int]]:
 
 
 def mask_commands(line: str) -> str:
-    spans = sorted(set(find_spans(line)))
-    out, last = [], 0
-    for start, end in spans:
-        if start < last:
-            continue
-        out.append(line[last:start] + MASK)
-        last = end
-    out.append(line[last:])
-    return "".join(out)
+    return mask_spans(line, set(find_spans(line)))

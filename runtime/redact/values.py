@@ -13,6 +13,7 @@ import base64
 import math
 import re
 from collections import Counter
+from collections.abc import Iterable
 
 
 def word_set(text: str) -> frozenset[str]:
@@ -200,3 +201,15 @@ def looks_like_password(value: str) -> bool:
     if (_IDENTIFIER.fullmatch(v) and not v.isupper()) or _VARIABLE.fullmatch(v):
         return False
     return _classes(v) >= 2 or len(v) >= 12
+
+
+def mask_spans(line: str, spans: Iterable[tuple[int, int]]) -> str:
+    """`line` with each span replaced by MASK; a span overlapping an earlier one is dropped."""
+    out, last = [], 0
+    for start, end in sorted(spans):
+        if start < last:
+            continue
+        out.append(line[last:start] + MASK)
+        last = end
+    out.append(line[last:])
+    return "".join(out)

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import signal
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
-import pytest
-
-from tests.helpers import free_port, require_binary, stop, wait_http
+from tests.helpers import ListeningProcess, free_port, require_binary, stop, wait_http
 
 AM_CONFIG = """
 route:
@@ -58,34 +54,17 @@ class Alertmanager:
         stop(self.proc)
 
 
-class ReceiverProcess:
-    """`alert-receiver --listen 127.0.0.1:0` in its own process group; URL from its log."""
+class ReceiverProcess(ListeningProcess):
+    """`alert-receiver` in its own process group, so `kill` takes every process it started."""
 
     def __init__(self, env: dict[str, str], *args: str) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "alert_receiver", "--listen", "127.0.0.1:0", *args],
-            env={**os.environ, **env},
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
+        argv = [sys.executable, "-m", "alert_receiver", "--listen", "127.0.0.1:0", *args]
+        super().__init__(
+            argv, "alert-receiver", env={**os.environ, **env}, timeout=30, new_session=True
         )
-        self.log: list[str] = []
-        found = threading.Event()
-        self.url = ""
 
-        def drain() -> None:
-            for line in self.proc.stderr:
-                self.log.append(line)
-                m = re.search(r"listening on ([\d.]+:\d+)", line)
-                if m and not found.is_set():
-                    self.url = f"http://{m.group(1)}"
-                    found.set()
-
-        self._drain = threading.Thread(target=drain, daemon=True)
-        self._drain.start()
-        if not found.wait(30):
-            self.kill()
-            pytest.fail("alert-receiver did not start:\n" + "".join(self.log))
+    def abort(self) -> None:
+        self.kill()
 
     def kill(self) -> None:
         """kill -9 of the whole process group: supervisor, gunicorn, worker, delivery."""

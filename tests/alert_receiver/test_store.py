@@ -11,7 +11,7 @@ from alert_receiver.model import Incident, NewTask
 from alert_receiver.payload import Notification
 from alert_receiver.store.redis import RedisStore
 from alert_receiver.store.sqlite import SqliteStore
-from tests.helpers import free_port, require_binary, stop
+from tests.helpers import free_port, require_binary, stop, wait_redis
 
 
 @pytest.fixture(scope="module")
@@ -35,19 +35,7 @@ def redis_url(tmp_path_factory):
         ],
         stdout=subprocess.DEVNULL,
     )
-    import redis
-
-    client = redis.Redis(port=port)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
-    client.close()
+    wait_redis(port, proc=proc)
     yield f"redis://127.0.0.1:{port}/0"
     stop(proc)
 

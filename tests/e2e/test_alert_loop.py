@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -29,6 +27,7 @@ from typing import Any
 import pytest
 
 from demo.configs import alertmanager_config, prometheus_config
+from demo.workload import Workload
 from tests.alert_receiver.daemons import ReceiverProcess
 from tests.fakes import FakeLoki, FakeSlack
 from tests.fakes.http import FakeServer, Reply, Request
@@ -42,34 +41,6 @@ TARGET = "payments-db"
 PASSWORD = "hunter2-s3cret"
 PAGE_WITHIN = 30.0  # the issue's bound on the time to page
 RESOLVE_WITHIN = 60.0  # 5 s scrape + 4 s probe + 5 s evaluation + 30 s group_interval + slack
-
-
-class TcpTarget:
-    """A loopback TCP port the test opens and closes: the probed "database"."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.address = f"127.0.0.1:{self.port}"
-        self._sock: socket.socket | None = None
-        self.open()
-
-    def open(self) -> None:
-        self._sock = socket.create_server(("127.0.0.1", self.port), backlog=64)
-        threading.Thread(target=self._accept, args=(self._sock,), daemon=True).start()
-
-    @staticmethod
-    def _accept(sock: socket.socket) -> None:
-        while True:
-            try:
-                conn, _ = sock.accept()
-            except OSError:
-                return
-            conn.close()
-
-    def close(self) -> None:
-        if self._sock is not None:
-            self._sock.close()
-            self._sock = None
 
 
 class Heartbeat(FakeServer):
@@ -131,7 +102,7 @@ def stack(tmp_path) -> Iterator[dict[str, Any]]:
     prometheus_bin = require_binary("prometheus")
     alertmanager_bin = require_binary("prometheus-alertmanager")
     require_binary("pdftotext")
-    target = TcpTarget()
+    target = Workload(free_port())  # the demo's "database" port, closed and reopened
     slack, loki, heartbeat = FakeSlack(), FakeLoki(), Heartbeat()
     procs: list[subprocess.Popen] = []
     receiver = exporter = None
@@ -161,7 +132,7 @@ def stack(tmp_path) -> Iterator[dict[str, Any]]:
             }
         )
         (tmp_path / "exporter.yml").write_text(
-            f"timeout: 2s\ntcp:\n  - name: {TARGET}\n    address: {target.address}\n"
+            f"timeout: 2s\ntcp:\n  - name: {TARGET}\n    address: 127.0.0.1:{target.db_port}\n"
         )
         exporter = ExporterProcess(tmp_path / "exporter.yml")
         am_port, prom_port = free_port(), free_port()
@@ -219,7 +190,7 @@ def stack(tmp_path) -> Iterator[dict[str, Any]]:
             receiver.terminate()
         for fake in (slack, loki, heartbeat):
             fake.close()
-        target.close()
+        target.break_db()
 
 
 def test_a_closed_port_pages_slack_with_logs_and_analysis_then_resolves(stack, record_property):
@@ -232,7 +203,7 @@ def test_a_closed_port_pages_slack_with_logs_and_analysis_then_resolves(stack, r
 
     # The port closes: the time to page runs from here to Slack's first chat.postMessage.
     down_at = time.time()
-    target.close()
+    target.break_db()
     assert wait_for(lambda: probe_posts(slack), PAGE_WITHIN + 15, 0.05), "no page within 45 s"
     time_to_page = first_post_at(slack) - down_at
     record_property("time_to_page_seconds", round(time_to_page, 2))
@@ -264,7 +235,7 @@ def test_a_closed_port_pages_slack_with_logs_and_analysis_then_resolves(stack, r
 
     # The port comes back: the same message is updated as resolved, and nothing new is posted.
     up_at = time.time()
-    target.open()
+    target.fix_db()
     resolved = wait_for(lambda: "RESOLVED" in slack.messages[ts]["text"], RESOLVE_WITHIN, 0.1)
     time_to_resolve = time.time() - up_at
     record_property("time_to_resolve_seconds", round(time_to_resolve, 2))

@@ -57,6 +57,16 @@ class MotoServer:
         req = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
         urllib.request.urlopen(req, timeout=10).close()
 
+    def fresh(self, sender: str) -> None:
+        """Nothing sent yet, and `sender` verified: what SES needs before it accepts a mail."""
+        self.reset()
+        import boto3
+
+        keys = {key.lower(): value for key, value in CREDENTIALS.items()}
+        admin = boto3.client("ses", region_name=REGION, endpoint_url=self.url, **keys)
+        admin.verify_email_identity(EmailAddress=sender)
+        admin.close()
+
     def messages(self) -> list[tuple[list[str], EmailMessage]]:
         """(destinations, parsed message) of every raw e-mail SES accepted, oldest first."""
         with urllib.request.urlopen(f"{self.url}/moto-api/data.json", timeout=10) as resp:

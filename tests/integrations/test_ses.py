@@ -2,33 +2,22 @@
 
 from __future__ import annotations
 
-import boto3
 import pytest
 
 from integrations.errors import NotConfigured, Rejected, Unavailable
 from integrations.ses import MAX_RECIPIENTS, Attachment, SesClient, build_message
-from tests.fakes.moto_ses import CREDENTIALS, REGION, MotoServer
+from tests.fakes.moto_ses import CREDENTIALS, REGION
 from tests.helpers import refused_port
 
 SENDER = "reports@example.com"
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
 
 
-@pytest.fixture(scope="module")
-def moto():
-    server = MotoServer()
-    yield server
-    server.close()
-
-
 @pytest.fixture
 def ses(moto, monkeypatch):
     for key, value in CREDENTIALS.items():
         monkeypatch.setenv(key, value)
-    moto.reset()
-    admin = boto3.client("ses", region_name=REGION, endpoint_url=moto.url)
-    admin.verify_email_identity(EmailAddress=SENDER)
-    admin.close()
+    moto.fresh(SENDER)
     client = SesClient(region=REGION, sender=SENDER, endpoint_url=moto.url)
     yield client
     client.close()

@@ -9,33 +9,17 @@ import subprocess
 from pathlib import Path
 
 import kubernetes_validate
-import pytest
 import yaml
 
 from exporter.config import load_config
 from tests.helpers import require_binary
+from tests.k8s.conftest import K8S, WORKLOADS, name_of
 
-K8S = Path(__file__).parents[2] / "k8s"
 KUBERNETES_VERSION = "1.29.0"  # the oldest version the manifests are for
 CRDS = {
     "monitoring.coreos.com/v1": {"PodMonitor", "ServiceMonitor", "PrometheusRule"},
     "monitoring.coreos.com/v1alpha1": {"AlertmanagerConfig"},
 }
-WORKLOADS = {"Deployment", "DaemonSet", "StatefulSet", "Job", "CronJob"}
-
-
-@pytest.fixture(scope="module")
-def rendered() -> list[dict]:
-    kubectl = require_binary("kubectl")
-    out = subprocess.run(
-        [kubectl, "kustomize", str(K8S)], check=True, capture_output=True, text=True
-    ).stdout
-    return [doc for doc in yaml.safe_load_all(out) if doc]
-
-
-def _name(doc: dict) -> str:
-    meta = doc.get("metadata", {})
-    return f"{doc['kind']} {meta.get('namespace', '-')}/{meta.get('name')}"
 
 
 def _pod_spec(doc: dict) -> dict:
@@ -90,14 +74,14 @@ def test_builtin_objects_validate_against_the_schemas(rendered):
 def test_custom_resources_have_the_operators_shape(rendered):
     for doc in rendered:
         if doc["apiVersion"].startswith("monitoring.coreos.com/"):
-            assert doc["kind"] in CRDS[doc["apiVersion"]], _name(doc)
-            assert doc["metadata"]["namespace"], _name(doc)
+            assert doc["kind"] in CRDS[doc["apiVersion"]], name_of(doc)
+            assert doc["metadata"]["namespace"], name_of(doc)
     monitors = [d for d in rendered if d["kind"] in ("PodMonitor", "ServiceMonitor")]
     assert monitors
     for m in monitors:
         endpoints = m["spec"].get("podMetricsEndpoints") or m["spec"].get("endpoints")
-        assert endpoints, _name(m)
-        assert m["spec"]["selector"]["matchLabels"], _name(m)
+        assert endpoints, name_of(m)
+        assert m["spec"]["selector"]["matchLabels"], name_of(m)
         for e in endpoints:
             assert set(e) <= {
                 "port",
@@ -107,10 +91,10 @@ def test_custom_resources_have_the_operators_shape(rendered):
                 "relabelings",
                 "scheme",
                 "honorLabels",
-            }, _name(m)
+            }, name_of(m)
             node = [r for r in e.get("relabelings", []) if r.get("targetLabel") == "node"]
-            assert node, _name(m)
-            assert node[0]["sourceLabels"] == ["__meta_kubernetes_pod_node_name"], _name(m)
+            assert node, name_of(m)
+            assert node[0]["sourceLabels"] == ["__meta_kubernetes_pod_node_name"], name_of(m)
 
 
 def test_exporter_is_scraped_as_the_rules_expect(rendered):
@@ -127,12 +111,12 @@ def test_every_container_has_limits_and_the_restricted_security_context(rendered
     assert workloads
     for doc in workloads:
         pod = _pod_spec(doc)
-        assert pod["securityContext"]["runAsNonRoot"] is True, _name(doc)
-        assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault", _name(doc)
-        assert pod.get("hostPID") is not True, _name(doc)
-        assert pod.get("hostIPC") is not True, _name(doc)
+        assert pod["securityContext"]["runAsNonRoot"] is True, name_of(doc)
+        assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault", name_of(doc)
+        assert pod.get("hostPID") is not True, name_of(doc)
+        assert pod.get("hostIPC") is not True, name_of(doc)
         for c in pod["containers"] + pod.get("initContainers", []):
-            where = f"{_name(doc)} container {c['name']}"
+            where = f"{name_of(doc)} container {c['name']}"
             assert {"cpu", "memory"} <= set(c["resources"]["limits"]), where
             assert {"cpu", "memory"} <= set(c["resources"]["requests"]), where
             sc = c["securityContext"]
@@ -158,25 +142,25 @@ def test_hostpath_only_read_only_and_only_in_the_privileged_namespace(rendered):
         host = {v["name"] for v in pod.get("volumes", []) if "hostPath" in v}
         if not host:
             continue
-        assert doc["metadata"]["namespace"] in privileged, _name(doc)
+        assert doc["metadata"]["namespace"] in privileged, name_of(doc)
         for c in pod["containers"]:
             for m in c.get("volumeMounts", []):
                 if m["name"] in host:
-                    assert m["readOnly"] is True, _name(doc)
+                    assert m["readOnly"] is True, name_of(doc)
 
 
 def test_namespaces_carry_pod_security_labels(rendered):
     for ns in (d for d in rendered if d["kind"] == "Namespace"):
         labels = ns["metadata"]["labels"]
-        assert labels["pod-security.kubernetes.io/warn"] == "restricted", _name(ns)
-        assert labels["pod-security.kubernetes.io/audit"] == "restricted", _name(ns)
+        assert labels["pod-security.kubernetes.io/warn"] == "restricted", name_of(ns)
+        assert labels["pod-security.kubernetes.io/audit"] == "restricted", name_of(ns)
 
 
 def test_rbac_has_no_wildcards(rendered):
     for doc in (d for d in rendered if d["kind"] in ("Role", "ClusterRole")):
         for rule in doc.get("rules", []):
             for key in ("apiGroups", "resources", "verbs", "resourceNames"):
-                assert "*" not in rule.get(key, []), _name(doc)
+                assert "*" not in rule.get(key, []), name_of(doc)
 
 
 def test_no_secret_carries_a_real_looking_value(rendered):
@@ -186,7 +170,7 @@ def test_no_secret_carries_a_real_looking_value(rendered):
         docs += [d for d in yaml.safe_load_all(p.read_text()) if d]
     for doc in (d for d in docs if d["kind"] == "Secret"):
         for value in {**doc.get("stringData", {}), **doc.get("data", {})}.values():
-            assert placeholder.match(str(value)), f"{_name(doc)} holds a value"
+            assert placeholder.match(str(value)), f"{name_of(doc)} holds a value"
 
 
 def test_exporter_config_in_the_configmap_is_valid(rendered):
@@ -202,7 +186,7 @@ def test_exporter_config_in_the_configmap_is_valid(rendered):
 def test_every_object_fits_a_client_side_apply(rendered):
     """`kubectl apply` keeps a copy in an annotation, and annotations are capped at 256 KiB."""
     for doc in rendered:
-        assert len(yaml.safe_dump(doc).encode()) < 200 * 1024, _name(doc)
+        assert len(yaml.safe_dump(doc).encode()) < 200 * 1024, name_of(doc)
 
 
 def test_report_cronjobs_run_once_per_period_in_seoul_time(rendered):

@@ -6,19 +6,12 @@ environment or a command line; third-party images are pinned by digest and past 
 from __future__ import annotations
 
 import re
-import subprocess
-from pathlib import Path
-
-import pytest
-import yaml
 
 from alert_receiver.settings import Settings as ReceiverSettings
 from reporter.settings import Settings as ReporterSettings
 from runtime.settings import describe_env
-from tests.helpers import require_binary
+from tests.k8s.conftest import WORKLOADS, name_of
 
-K8S = Path(__file__).parents[2] / "k8s"
-WORKLOADS = {"Deployment", "DaemonSet", "StatefulSet", "Job", "CronJob"}
 OUR_IMAGE = "registry.example.com/bravo-monitoring-pack:"  # built from Dockerfile, set per site
 # The oldest release of each line that has every fix we know of (k8s/README.md, "Keeping images
 # current"): Redis 7.2.11 for the 2024-2025 Lua and unauthenticated DoS advisories.
@@ -33,20 +26,6 @@ SECRET_SETTINGS = {
 SECRET_FLAG = re.compile(r"(?i)^(-a|--?(requirepass|masterauth|pass(word)?|auth|token|secret)\b)")
 
 
-@pytest.fixture(scope="module")
-def rendered() -> list[dict]:
-    kubectl = require_binary("kubectl")
-    out = subprocess.run(
-        [kubectl, "kustomize", str(K8S)], check=True, capture_output=True, text=True
-    ).stdout
-    return [doc for doc in yaml.safe_load_all(out) if doc]
-
-
-def _name(doc: dict) -> str:
-    meta = doc.get("metadata", {})
-    return f"{doc['kind']} {meta.get('namespace', '-')}/{meta.get('name')}"
-
-
 def _containers(rendered: list[dict]):
     """(where, container) for every container and init container of every workload."""
     for doc in rendered:
@@ -57,7 +36,7 @@ def _containers(rendered: list[dict]):
             spec = spec["jobTemplate"]["spec"]
         pod = spec["template"]["spec"]
         for c in pod["containers"] + pod.get("initContainers", []):
-            yield f"{_name(doc)} container {c['name']}", c
+            yield f"{name_of(doc)} container {c['name']}", c
 
 
 def test_third_party_images_are_pinned_by_digest_and_past_known_advisories(rendered):
@@ -111,7 +90,7 @@ def test_no_workload_gets_a_secret_through_its_environment(rendered):
         for source in c.get("envFrom", []):
             assert "secretRef" not in source, f"{where}: envFrom a Secret"
     for cm in (d for d in rendered if d["kind"] == "ConfigMap"):
-        assert not SECRET_SETTINGS & set(cm.get("data", {})), _name(cm)
+        assert not SECRET_SETTINGS & set(cm.get("data", {})), name_of(cm)
 
 
 def test_every_secret_file_is_a_key_of_a_mounted_secret(rendered):
@@ -126,7 +105,7 @@ def test_every_secret_file_is_a_key_of_a_mounted_secret(rendered):
                 if not e["name"].endswith("_FILE"):
                     continue
                 setting = e["name"].removesuffix("_FILE")
-                where = f"{_name(doc)} {c['name']} {e['name']}"
+                where = f"{name_of(doc)} {c['name']} {e['name']}"
                 assert setting in SECRET_SETTINGS, where
                 directory, _, filename = e["value"].rpartition("/")
                 mount = mounts[directory]
@@ -150,7 +129,7 @@ def test_no_password_on_any_command_line(rendered):
     for cm in (d for d in rendered if d["kind"] == "ConfigMap"):
         for text in cm.get("data", {}).values():
             for line in text.splitlines():
-                assert not re.match(r"\s*(requirepass|masterauth)\s", line), _name(cm)
+                assert not re.match(r"\s*(requirepass|masterauth)\s", line), name_of(cm)
 
 
 def test_every_pod_runs_as_a_high_uid(rendered):
@@ -159,5 +138,5 @@ def test_every_pod_runs_as_a_high_uid(rendered):
         pod = _pod(doc)
         uids = [pod["securityContext"].get("runAsUser")]
         uids += [c.get("securityContext", {}).get("runAsUser") for c in pod["containers"]]
-        assert uids[0] is not None, _name(doc)
-        assert all(u is None or u >= 10000 for u in uids), _name(doc)
+        assert uids[0] is not None, name_of(doc)
+        assert all(u is None or u >= 10000 for u in uids), name_of(doc)

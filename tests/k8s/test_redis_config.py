@@ -7,32 +7,26 @@ from __future__ import annotations
 
 import secrets
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 import redis
-import yaml
 
 from alert_receiver.model import NewTask
 from alert_receiver.settings import Settings
 from alert_receiver.store.redis import RedisStore
-from tests.helpers import free_port, require_binary, stop
+from tests.helpers import free_port, require_binary, stop, wait_redis
+from tests.k8s.conftest import K8S
 
 pytestmark = pytest.mark.integration
-K8S = Path(__file__).parents[2] / "k8s"
 
 
 @pytest.fixture(scope="module")
-def statefulset() -> dict:
-    kubectl = require_binary("kubectl")
-    out = subprocess.run(
-        [kubectl, "kustomize", str(K8S)], check=True, capture_output=True, text=True
-    ).stdout
+def statefulset(rendered) -> dict:
     (sts,) = [
         d
-        for d in yaml.safe_load_all(out)
-        if d and d["kind"] == "StatefulSet" and d["metadata"]["name"] == "alert-receiver-redis"
+        for d in rendered
+        if d["kind"] == "StatefulSet" and d["metadata"]["name"] == "alert-receiver-redis"
     ]
     return sts
 
@@ -77,17 +71,7 @@ def redis_as_deployed(statefulset, tmp_path):
         [binary, str(conf), "--port", str(port), "--bind", "127.0.0.1"],
         stdout=subprocess.DEVNULL,
     )
-    client = redis.Redis(port=port, password=password)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise
-            time.sleep(0.05)
-    client.close()
+    wait_redis(port, password, proc)
     yield proc, port, password
     stop(proc)
 

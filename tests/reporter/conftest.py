@@ -11,14 +11,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import boto3
 import pytest
 
 from reporter.cli import main
 from tests.fakes.bedrock import FakeBedrock
 from tests.fakes.kubernetes import FakeKubernetesAPI, node, pod
 from tests.fakes.loki_metrics import FakeLokiMetrics
-from tests.fakes.moto_ses import CREDENTIALS, REGION, MotoServer
+from tests.fakes.moto_ses import CREDENTIALS, REGION
 from tests.fakes.slack import FakeSlack
 from tests.helpers import require_binary
 
@@ -51,22 +50,12 @@ def pdftotext(path: Path) -> str:
     return out.stdout.decode("utf-8")
 
 
-@pytest.fixture(scope="module")
-def moto():
-    server = MotoServer()
-    yield server
-    server.close()
-
-
 @pytest.fixture
 def world(report_prometheus, moto, tmp_path, monkeypatch):
     """Every outside system up, and the environment a CronJob would give the reporter."""
     for key, value in CREDENTIALS.items():
         monkeypatch.setenv(key, value)
-    moto.reset()
-    admin = boto3.client("ses", region_name=REGION, endpoint_url=moto.url)
-    admin.verify_email_identity(EmailAddress=SENDER)
-    admin.close()
+    moto.fresh(SENDER)
     with (
         FakeLokiMetrics() as loki,
         FakeKubernetesAPI() as kube,

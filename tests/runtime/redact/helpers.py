@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from runtime.redact import _mask_spans
+from runtime.redact.values import mask_spans
 
 
 def masked(find_spans: Callable[[str], list[tuple[int, int]]], line: str) -> str:
-    return _mask_spans(line, find_spans(line))
+    return mask_spans(line, find_spans(line))
