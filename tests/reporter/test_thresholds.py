@@ -13,7 +13,8 @@ from integrations.prometheus import AlertingRule
 from reporter.thresholds import resolve
 from rules import THRESHOLD_ALERTS, config_at, packaged_config
 from rules.config import DEFAULT_CONFIG
-from rules.generate import render_all, write_files
+from rules.generate import render_all
+from rules.output import write_files
 from tests.fixtures.prometheus import PrometheusProcess
 from tests.helpers import free_port, require_binary
 from tests.reporter.conftest import STEM, pdftotext, run
@@ -100,7 +101,7 @@ def prometheus_with_changed_rules(tmp_path):
     data["for"]["NodeCPUUsageHigh"] = "20m"
     path.write_text(yaml.safe_dump(data))
     out = tmp_path / "rules"
-    write_files(render_all(config_at(str(path)), out, tmp_path / "prometheusrule.yaml"), out)
+    write_files(render_all(config_at(str(path)), out, tmp_path / "prometheusrule.yaml"))
     config = f"global: {{}}\nrule_files: [{out / 'node.rules.yaml'}]\n"
     server = PrometheusProcess(
         require_binary("prometheus"), tmp_path / "tsdb", free_port(), config=config
