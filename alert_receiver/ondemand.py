@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 from alert_receiver.analysis import LANGUAGE
 from alert_receiver.clients import Clients
+from alert_receiver.message import render_analysis_message
 from alert_receiver.settings import Settings
-from alert_receiver.slack import render_analysis_message
 from integrations.alertmanager import matcher
 from integrations.errors import IntegrationError
 from integrations.loki import line_filter, quote

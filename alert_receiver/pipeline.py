@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from alert_receiver import slack as render
+from alert_receiver import message as render
 from alert_receiver.analysis import Analyst
 from alert_receiver.logs import LogFetcher, PendingLogs
 from alert_receiver.metrics import Metrics

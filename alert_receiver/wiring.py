@@ -6,10 +6,10 @@ from alert_receiver.analysis import Analyst, RelatedMetrics
 from alert_receiver.clients import Clients
 from alert_receiver.delivery import Delivery
 from alert_receiver.logs import LogFetcher
+from alert_receiver.message import Links
 from alert_receiver.metrics import Metrics
 from alert_receiver.pipeline import Pipeline
 from alert_receiver.settings import Settings
-from alert_receiver.slack import Links
 from alert_receiver.store.base import Store
 
 

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from alert_receiver.message import Links, escape, link, render_blocks, render_message
 from alert_receiver.model import Incident
 from alert_receiver.payload import parse_webhook
-from alert_receiver.slack import Links, escape, link, render_blocks, render_message
 from tests.alert_receiver.payloads import alert, webhook
 from tests.fakes.slack import block_problems
 
