@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alert_receiver.message import Links, escape, link, render_blocks, render_message
+from alert_receiver.message import Links, link, render_blocks, render_message
 from alert_receiver.model import Incident
 from alert_receiver.payload import parse_webhook
+from integrations.slack_common import escape_mrkdwn
 from tests.alert_receiver.payloads import alert, webhook
 from tests.fakes.slack import block_problems
 
@@ -65,7 +66,7 @@ def test_started_at_in_seoul_and_links():
 
 
 def test_escape_and_link_cannot_be_abused():
-    assert escape("<!channel> & <@U1>") == "&lt;!channel&gt; &amp; &lt;@U1&gt;"
+    assert escape_mrkdwn("<!channel> & <@U1>") == "&lt;!channel&gt; &amp; &lt;@U1&gt;"
     assert link("javascript:alert(1)", "x") == "x"
     assert link("http://a/b?x=1&y=<2>|3", "t") == "<http://a/b?x=1&amp;y=%3C2%3E%7C3|t>"
 
