@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from alert_receiver.enrichment import Analysis, LogContext
 from alert_receiver.model import Incident
 from alert_receiver.payload import SEVERITY_ORDER, Alert
 from integrations.alertmanager import silence_url
@@ -177,42 +178,39 @@ def _alert_line(a: Alert, common: Mapping[str, str], tz: ZoneInfo, now: datetime
     return text
 
 
-def _log_block(logs: Mapping[str, Any] | None, tz: ZoneInfo, pending: bool) -> str:
+def _log_block(logs: LogContext | None, tz: ZoneInfo, pending: bool) -> str:
     if logs is None:
         return "*Logs* _(asking Loki…)_" if pending else ""
-    status = logs.get("status")
-    if status == "disabled":
+    if logs.status == "disabled":
         return ""
-    lines = logs.get("lines") or []
-    if not lines:
-        return f"*Logs:* {escape_mrkdwn(logs.get('reason') or status)}"
+    if not logs.lines:
+        return f"*Logs:* {escape_mrkdwn(logs.reason or logs.status)}"
     head = "*Logs* (Loki, error lines first"
-    window = logs.get("window")
-    if window:
-        start, end = (datetime.fromisoformat(w).astimezone(tz) for w in window)
+    if logs.window:
+        start, end = (w.astimezone(tz) for w in logs.window)
         head += f", {start:%H:%M} to {end:%H:%M %Z}"
     head += ")"
-    if logs.get("reason"):
-        head += f" _{escape_mrkdwn(logs['reason'])}_"
+    if logs.reason:
+        head += f" _{escape_mrkdwn(logs.reason)}_"
     body = []
-    for x in lines:
-        t = datetime.fromisoformat(x["time"]).astimezone(tz)
-        mark = "!" if x.get("error") else " "
-        body.append(f"{mark} {t:%H:%M:%S} {x['source']} {x['line']}".replace("```", "'''"))
+    for x in logs.lines:
+        t = x.time.astimezone(tz)
+        mark = "!" if x.error else " "
+        body.append(f"{mark} {t:%H:%M:%S} {x.source} {x.line}".replace("```", "'''"))
     text = escape_mrkdwn("\n".join(body))
     room = MAX_SECTION - len(head) - 10
     return f"{head}\n```{_cut(text, room, suffix=' …')}```"
 
 
-def _analysis_block(analysis: Mapping[str, Any] | None, pending: bool) -> str:
+def _analysis_block(analysis: Analysis | None, pending: bool) -> str:
     if analysis is None:
         return "*Analysis* _(in progress…)_" if pending else ""
-    text = analysis.get("text") or ""
+    text = analysis.text
     # Models write **bold**; Slack's mrkdwn wants *bold*. Headings become bold lines.
     text = re.sub(r"\*\*(.+?)\*\*", r"*\1*", escape_mrkdwn(text))
     text = re.sub(r"^#+\s*(.+)$", r"*\1*", text, flags=re.MULTILINE)
-    if analysis.get("kind") == "ai":
-        head = f"*🤖 AI analysis* _(Bedrock, {escape_mrkdwn(analysis.get('model') or '')})_"
+    if analysis.ai:
+        head = f"*🤖 AI analysis* _(Bedrock, {escape_mrkdwn(analysis.model or '')})_"
     else:
         head = "*📋 Summary* _(rule-based, not AI)_"
     return f"{head}\n{text}"
@@ -220,9 +218,9 @@ def _analysis_block(analysis: Mapping[str, Any] | None, pending: bool) -> str:
 
 def render_blocks(
     incident: Incident,
-    analysis: Mapping[str, Any] | None,
+    analysis: Analysis | None,
     *,
-    logs: Mapping[str, Any] | None = None,
+    logs: LogContext | None = None,
     links: Links = Links(),
     tz: ZoneInfo | None = None,
     now: datetime | None = None,
@@ -314,7 +312,7 @@ def _fit(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def render_message(
     incident: Incident,
-    analysis: Mapping[str, Any] | None,
+    analysis: Analysis | None,
     *,
     mention: str = "",
     **kwargs: Any,
@@ -357,7 +355,7 @@ def render_reply(resolved: list[Alert], joined: list[Alert], tz: ZoneInfo) -> st
 
 
 def render_followup(
-    incident: Incident, analysis: Mapping[str, Any], logs: Mapping[str, Any] | None, tz: ZoneInfo
+    incident: Incident, analysis: Analysis, logs: LogContext | None, tz: ZoneInfo
 ) -> dict[str, Any]:
     """For an incoming webhook, which cannot update: the analysis as a message of its own."""
     blocks = [_section(f"Analysis for *{escape_mrkdwn(title(incident))}*")]
@@ -370,14 +368,14 @@ def render_followup(
 
 
 def render_analysis_message(
-    analysis: Mapping[str, Any], summary: str, tz: ZoneInfo
+    analysis: Analysis, summary: str, tz: ZoneInfo, requested: datetime
 ) -> dict[str, Any]:
-    """`POST /api/v1/analyze`'s result, when it is posted to Slack."""
+    """An on-demand analysis of the cluster state (ondemand.py), when it is posted to Slack."""
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": "🔎 Cluster state analysis"}},
         _section(escape_mrkdwn(summary)),
         _section(_analysis_block(analysis, pending=False)),
-        _context(f"requested at {datetime.now(UTC).astimezone(tz):%Y-%m-%d %H:%M %Z}"),
+        _context(f"requested at {requested.astimezone(tz):%Y-%m-%d %H:%M %Z}"),
     ]
     return {
         "text": "Cluster state analysis",

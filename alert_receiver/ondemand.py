@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from alert_receiver.analysis import LANGUAGE
 from alert_receiver.clients import Clients
+from alert_receiver.enrichment import Analysis
 from alert_receiver.message import render_analysis_message
 from alert_receiver.settings import Settings
 from integrations.alertmanager import matcher
@@ -87,24 +88,25 @@ def analyze_current_state(
                 prompt[: settings.bedrock_max_prompt_chars],
                 session_id="cluster-state",
             )
-            analysis = {"kind": "ai", "text": redact(answer.text), "model": answer.model}
+            analysis = Analysis("ai", redact(answer.text), answer.model)
         except IntegrationError as e:
             errors.append(str(e))
             analysis = _rules(summary, f"AI analysis failed: {e.reason}")
     else:
         analysis = _rules(summary, "Bedrock is not configured")
     # The answer leaves too (to the caller, and to Slack): every string in it redacted.
+    now = datetime.now(UTC)
     return redact.walk(
         {
             "status": "ok",
-            "generated_at": datetime.now(UTC).isoformat(),
+            "generated_at": now.isoformat(),
             "firing_alerts": len(alerts),
             "metrics": metrics,
             "log_errors": log_errors,
             "errors": errors,
-            "analysis": analysis,
+            "analysis": analysis.to_dict(),
             "message": render_analysis_message(
-                analysis, redact(summary), ZoneInfo(settings.timezone)
+                analysis, redact(summary), ZoneInfo(settings.timezone), now
             ),
         }
     )
@@ -151,9 +153,7 @@ def _where(labels: dict[str, str]) -> str:
     return labels.get("instance") or labels.get("pod") or labels.get("target") or "?"
 
 
-def _rules(summary: str, why: str) -> dict[str, Any]:
-    return {
-        "kind": "rules",
-        "text": f"Rule-based summary, not an AI analysis ({why}).\n{summary}",
-        "model": None,
-    }
+def _rules(summary: str, why: str) -> Analysis:
+    return Analysis(
+        "rules", f"Rule-based summary, not an AI analysis ({why}).\n{summary}", note=why
+    )
