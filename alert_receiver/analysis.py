@@ -1,6 +1,11 @@
-"""The analysis shown under an alert: Bedrock's, or a rule-based summary that says it is not AI.
+"""The analyst: Bedrock's analysis, or a rule-based summary that says it is not AI.
 
-The prompt carries the alerts (labels, annotations), the log context and a few
+One `Analyst` decides between the two for everything the receiver analyses: an incident's alerts
+(`analyze`, shown under the alert) and the cluster's current state on demand (`analyze_state`,
+`POST /api/v1/analyze`, see ondemand.py). Bedrock is asked when it is configured; when it is not,
+or fails, the rule-based summary says why in its first line.
+
+For an incident, the prompt carries the alerts (labels, annotations), the log context and a few
 related metrics, every piece redacted and bounded (`BEDROCK_MAX_PROMPT_CHARS`): no secret or
 address leaves for the model, and no log storm makes a prompt that costs a fortune. The related
 metrics come from the alert itself: its rule's expression (in `generatorURL`) is split at its
@@ -37,6 +42,11 @@ SYSTEM_PROMPT = (
     "commands or PromQL), 4) whether it looks transient. Be brief: at most 180 words, short "
     "lines, no headings. Say plainly when the data is not enough; never invent values. "
     "Secrets in the data were replaced with [REDACTED]."
+)
+STATE_SYSTEM_PROMPT = (
+    "You are a site reliability engineer. Summarise the current state of a Kubernetes cluster "
+    "from the firing alerts, key metrics and error log counts below: what needs attention first, "
+    "likely causes, and next checks. At most 200 words; never invent values."
 )
 LANGUAGE = {"ko": "Answer in Korean.", "en": "Answer in English."}
 MAX_ANSWER_CHARS = 6000
@@ -254,8 +264,8 @@ def build_prompt(
 
 
 class Analyst:
-    """Turns alerts + logs into an `Analysis`; never raises for Bedrock's failures (the
-    rule-based summary says what failed)."""
+    """Decides AI or rules, for an incident and for the cluster state; never raises for
+    Bedrock's failures (the rule-based summary says what failed)."""
 
     def __init__(
         self,
@@ -273,6 +283,11 @@ class Analyst:
     @property
     def label(self) -> str:
         return self.bedrock.label if self.bedrock else "rules"
+
+    @property
+    def ai_configured(self) -> bool:
+        """Whether Bedrock is asked at all (a rule-based answer then means it failed)."""
+        return self.bedrock is not None
 
     def analyze(
         self,
@@ -295,6 +310,19 @@ class Analyst:
             ai=ai,
             why=why,
             t0=t0,
+        )
+
+    def analyze_state(self, summary: str, failed_sources: Iterable[str]) -> Analysis:
+        """The cluster's current state, as ondemand.py summarised it (firing alerts, key metrics,
+        error log counts), and which of those sources failed."""
+        failed = "; ".join(failed_sources) or "none"
+        return self._decide(
+            STATE_SYSTEM_PROMPT,
+            lambda: self.redact(f"{summary}\n\nSources that failed: {failed}")[
+                : self.max_prompt_chars
+            ],
+            lambda reason: f"Rule-based summary, not an AI analysis ({reason}).\n{summary}",
+            session_id="cluster-state",
         )
 
     def _decide(

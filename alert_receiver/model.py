@@ -26,6 +26,7 @@ LANES = {
     "message": "slack",
     "logs": "logs",
     "analyze": "analysis",
+    "ondemand": "analysis",
 }
 LANE_NAMES = ("slack", "logs", "analysis")
 

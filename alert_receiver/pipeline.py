@@ -7,7 +7,9 @@
              `refresh` and `analyze`.
     analyze  cache by alert identity, else Bedrock (or the rule-based summary); store; `refresh`.
     refresh  (per group) re-render the message from the stored state and `chat.update` it.
-    message  (per group "analyze") post a prepared message, from `POST /api/v1/analyze`.
+    ondemand (one at a time) analyse the cluster's current state (ondemand.py), store the result
+             for the web to answer `GET /api/v1/analyze/<id>`, queue `message` if asked to post.
+    message  post a prepared message (an on-demand analysis), at top level or in a thread.
 
 Exactly once, as far as Slack allows: every post carries a nonce (task ID + creation time +
 step) as message metadata. A task that runs again after a crash (`attempts > 1`) first asks Slack
@@ -27,6 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from alert_receiver import message as render
+from alert_receiver import ondemand
 from alert_receiver.analysis import Analyst
 from alert_receiver.enrichment import Analysis, LogContext
 from alert_receiver.logs import LogFetcher, PendingLogs
@@ -50,6 +53,7 @@ class Pipeline:
         analyst: Analyst,
         metrics: Metrics,
         *,
+        state: ondemand.StateCollector | None = None,
         first_post_wait: float = 1.5,
         tz: str = "Asia/Seoul",
         links: render.Links = render.Links(),  # noqa: B008 - frozen
@@ -59,6 +63,7 @@ class Pipeline:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store, self.slack, self.fetcher, self.analyst = store, slack, fetcher, analyst
+        self.state = state or ondemand.StateCollector(None, None, None, fetcher.logs)
         self.redactor = redactor or Redactor()
         self.metrics = metrics
         self.first_post_wait, self.tz, self.links = first_post_wait, ZoneInfo(tz), links
@@ -286,8 +291,40 @@ class Pipeline:
             pending_analysis=busy and analysis_rev < incident.revision,
         )
 
+    def _ondemand(self, task: Task) -> None:
+        request = ondemand.OnDemandRequest.from_payload(task.payload)
+        state = self.state.collect(request.namespace)
+        analysis = self.analyst.analyze_state(state.summary(), state.errors)
+        result, message = ondemand.answer(
+            request,
+            state,
+            analysis,
+            ai_configured=self.analyst.ai_configured,
+            redactor=self.redactor,
+            tz=self.tz,
+        )
+        follow = []
+        if request.post and request.channel:
+            # The Slack interface (slack_common.Slack) posts to SLACK_CHANNEL only: an answer
+            # meant for another channel is not posted where the caller did not ask.
+            result["posted"] = "not posted: this receiver posts to SLACK_CHANNEL only"
+        elif request.post:
+            payload = {"message": message, "thread_ts": request.thread_ts}
+            follow.append(NewTask("message", payload, serial_key=ondemand.POST_SERIAL_KEY))
+            result["posted"] = "queued for Slack"
+        self.store.commit(
+            done=task, result=(request.id, result, ondemand.RESULT_TTL), enqueue=follow
+        )
+        log.info(
+            "on-demand analysis %s done (%s, %d firing)",
+            request.id,
+            analysis.kind,
+            len(state.alerts),
+        )
+
     def _message(self, task: Task) -> None:
-        self._post_once(task, "post", task.payload["message"])
+        thread_ts = task.payload.get("thread_ts")
+        self._post_once(task, "post", task.payload["message"], thread_ts=thread_ts)
         self.store.commit(done=task)
 
     # -- Slack calls ---------------------------------------------------------------------------

@@ -4,8 +4,9 @@ Two gthread workers (`ALERT_RECEIVER_WEB_WORKERS`) of four threads (`ALERT_RECEI
 by default. A webhook costs about 1.3 to 1.8 ms of CPU (gunicorn's HTTP handling, checking the
 JSON, the inbox write), and one Python process runs on one core at a time: in a storm a second
 worker lets intake use a second core. Threads let the writes of a worker share one fsync
-(group commit), and keep a slow `/api/v1/analyze` from holding up webhooks. The store is opened in
-each worker after the fork (`load()`), never shared across a fork.
+(group commit). No request waits for an outside system (`/api/v1/analyze` queues its work for the
+delivery process). The store is opened in each worker after the fork (`load()`), never shared
+across a fork.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class WebServer(BaseApplication):
             "workers": settings.web_workers,
             "worker_class": "gthread",
             "threads": settings.web_threads,
-            "timeout": 120,  # /api/v1/analyze waits for Bedrock; the webhook answers in ms
+            "timeout": 30,  # gunicorn's default: every request answers in milliseconds
             "graceful_timeout": 10,
             "keepalive": 5,
             "backlog": 512,
