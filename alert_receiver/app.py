@@ -42,6 +42,8 @@ def create_app(
     clients: Clients | None = None,
     metrics: Metrics | None = None,
 ) -> Flask:
+    """The web side. No route calls an outside system: `clients` is only kept in
+    `app.extensions`, for a process that hosts delivery too (the tests); serve.py passes none."""
     settings = settings or Settings()
     if not (settings.token or settings.token_file) and not settings.insecure_no_auth:
         raise ValueError(

@@ -19,7 +19,6 @@ from gunicorn.app.base import BaseApplication
 from prometheus_client import multiprocess
 
 from alert_receiver.app import create_app
-from alert_receiver.clients import build_clients
 from alert_receiver.logfmt import LOGCONFIG
 from alert_receiver.settings import Settings
 from alert_receiver.store import open_store
@@ -78,8 +77,8 @@ class WebServer(BaseApplication):
             self.cfg.set("control_socket_disable", True)
 
     def load(self):
-        store = open_store(self.settings)
-        return create_app(self.settings, store, build_clients(self.settings))
+        # No clients: the web workers reach no outside system, the delivery process does.
+        return create_app(self.settings, open_store(self.settings))
 
 
 def bind_address(listen: str) -> str:
