@@ -1,11 +1,16 @@
-"""The analysis shown under an alert: Bedrock's, or a rule-based summary that says it is not AI.
+"""The analyst: Bedrock's analysis, or a rule-based summary that says it is not AI.
 
-The prompt carries the alerts (labels, annotations), the log context and a few related metrics,
-every piece redacted and bounded (`BEDROCK_MAX_PROMPT_CHARS`): no secret or address leaves for
-the model, and no log storm makes a prompt that costs a fortune. The related metrics come from
-the alert itself: its rule's expression (in `generatorURL`) is split at its comparison, and the
-left-hand side is queried over the alert's window, so the summary can say "is 91.2, threshold
-> 85, peak 95.1" without knowing any rule.
+One `Analyst` decides between the two for everything the receiver analyses: an incident's alerts
+(`analyze`, shown under the alert) and the cluster's current state on demand (`analyze_state`,
+`POST /api/v1/analyze`, see ondemand.py). Bedrock is asked when it is configured; when it is not,
+or fails, the rule-based summary says why in its first line.
+
+For an incident, the prompt carries the alerts (labels, annotations), the log context and a few
+related metrics, every piece redacted and bounded (`BEDROCK_MAX_PROMPT_CHARS`): no secret or
+address leaves for the model, and no log storm makes a prompt that costs a fortune. The related
+metrics come from the alert itself: its rule's expression (in `generatorURL`) is split at its
+comparison, and the left-hand side is queried over the alert's window, so the summary can say
+"is 91.2, threshold > 85, peak 95.1" without knowing any rule.
 
 Without Bedrock (or when it fails), the rule-based summary lists what crossed which threshold
 and the most frequent error lines, and its first line says it is not an AI analysis.
@@ -21,6 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from alert_receiver.enrichment import Analysis, LogContext
 from alert_receiver.payload import Alert, iso
 from integrations.bedrock import BedrockClient
 from integrations.errors import IntegrationError
@@ -37,7 +43,13 @@ SYSTEM_PROMPT = (
     "lines, no headings. Say plainly when the data is not enough; never invent values. "
     "Secrets in the data were replaced with [REDACTED]."
 )
+STATE_SYSTEM_PROMPT = (
+    "You are a site reliability engineer. Summarise the current state of a Kubernetes cluster "
+    "from the firing alerts, key metrics and error log counts below: what needs attention first, "
+    "likely causes, and next checks. At most 200 words; never invent values."
+)
 LANGUAGE = {"ko": "Answer in Korean.", "en": "Answer in English."}
+MAX_ANSWER_CHARS = 6000
 
 
 def expr_from_generator_url(url: str) -> str | None:
@@ -161,14 +173,14 @@ def _fmt(value: float | None) -> str:
     return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
 
 
-def top_log_messages(logs: Mapping[str, Any] | None, n: int = 3) -> list[tuple[int, str]]:
-    lines = [x for x in (logs or {}).get("lines", []) if x.get("error")]
-    counts = Counter(logtext.normalise(x["line"]) for x in lines)
+def top_log_messages(logs: LogContext | None, n: int = 3) -> list[tuple[int, str]]:
+    lines = logs.error_lines if logs else []
+    counts = Counter(logtext.normalise(x.line) for x in lines)
     return [(c, m) for m, c in counts.most_common(n)]
 
 
 def rule_based(
-    alerts: list[Alert], logs: Mapping[str, Any] | None, metrics: list[dict[str, Any]], why: str
+    alerts: list[Alert], logs: LogContext | None, metrics: list[dict[str, Any]], why: str
 ) -> str:
     lines = [f"Rule-based summary, not an AI analysis ({why})."]
     by_alert = {m["alert"]: m for m in metrics}
@@ -196,14 +208,14 @@ def rule_based(
     if top:
         lines.append("Most frequent error lines:")
         lines += [f"• {c}x {m}" for c, m in top]
-    elif logs and logs.get("status") not in (None, "ok"):
-        lines.append(f"Logs: {logs.get('reason') or logs.get('status')}.")
+    elif logs and logs.status != "ok":
+        lines.append(f"Logs: {logs.reason or logs.status}.")
     return "\n".join(lines)
 
 
 def build_prompt(
     alerts: list[Alert],
-    logs: Mapping[str, Any] | None,
+    logs: LogContext | None,
     metrics: list[dict[str, Any]],
     redact: Redactor,
     max_chars: int,
@@ -231,10 +243,10 @@ def build_prompt(
             line += f" | not available: {m['error']}"
         metric_part.append(line + "\n")
     log_part = [
-        f"{x['time']} {x['source']} {redact(x['line'])}\n" for x in (logs or {}).get("lines", [])
+        f"{iso(x.time)} {x.source} {redact(x.line)}\n" for x in (logs.lines if logs else ())
     ]
     if not log_part:
-        reason = (logs or {}).get("reason") or "none"
+        reason = (logs.reason if logs else "") or "none"
         log_part = [f"(no log lines: {reason})\n"]
     budget = max_chars - 200
     sections = []
@@ -252,7 +264,8 @@ def build_prompt(
 
 
 class Analyst:
-    """Turns alerts + logs into an analysis dict; never raises for Bedrock's failures."""
+    """Decides AI or rules, for an incident and for the cluster state; never raises for
+    Bedrock's failures (the rule-based summary says what failed)."""
 
     def __init__(
         self,
@@ -271,48 +284,84 @@ class Analyst:
     def label(self) -> str:
         return self.bedrock.label if self.bedrock else "rules"
 
+    @property
+    def ai_configured(self) -> bool:
+        """Whether Bedrock is asked at all (a rule-based answer then means it failed)."""
+        return self.bedrock is not None
+
     def analyze(
         self,
         alerts: list[Alert],
-        logs: Mapping[str, Any] | None,
+        logs: LogContext | None,
         *,
         session_id: str = "alert",
         ai: bool = True,
         why: str = "",
-    ) -> dict[str, Any]:
-        """`{"kind": "ai" | "rules", "text", "model", "note", "seconds"}`."""
+    ) -> Analysis:
+        """An incident's alerts with their log context and related metrics. `ai=False` (with
+        `why`) writes the rule-based summary without asking Bedrock."""
         t0 = time.monotonic()
         metrics = self.metrics.for_alerts(alerts)
+        return self._decide(
+            SYSTEM_PROMPT,
+            lambda: build_prompt(alerts, logs, metrics, self.redact, self.max_prompt_chars),
+            lambda reason: rule_based(alerts, logs, metrics, reason),
+            session_id=session_id,
+            ai=ai,
+            why=why,
+            t0=t0,
+        )
+
+    def analyze_state(self, summary: str, failed_sources: Iterable[str]) -> Analysis:
+        """The cluster's current state, as ondemand.py summarised it (firing alerts, key metrics,
+        error log counts), and which of those sources failed."""
+        failed = "; ".join(failed_sources) or "none"
+        return self._decide(
+            STATE_SYSTEM_PROMPT,
+            lambda: self.redact(f"{summary}\n\nSources that failed: {failed}")[
+                : self.max_prompt_chars
+            ],
+            lambda reason: f"Rule-based summary, not an AI analysis ({reason}).\n{summary}",
+            session_id="cluster-state",
+        )
+
+    def _decide(
+        self,
+        system: str,
+        prompt: Callable[[], str],
+        rules: Callable[[str], str],
+        *,
+        session_id: str,
+        ai: bool = True,
+        why: str = "",
+        t0: float | None = None,
+    ) -> Analysis:
+        """Bedrock when configured and wanted, else (or when it fails) the rule-based text
+        `rules(reason)`; both redacted."""
+        t0 = time.monotonic() if t0 is None else t0
         if self.bedrock is None or not ai:
-            return self._rules(alerts, logs, metrics, why or "Bedrock is not configured", t0)
-        prompt = build_prompt(alerts, logs, metrics, self.redact, self.max_prompt_chars)
-        system = f"{SYSTEM_PROMPT} {LANGUAGE.get(self.language, '')}"
+            return self._rules(rules, why or "Bedrock is not configured", t0)
         try:
-            answer = self.bedrock.complete(system, prompt, session_id=session_id)
+            answer = self.bedrock.complete(
+                f"{system} {LANGUAGE.get(self.language, '')}", prompt(), session_id=session_id
+            )
         except IntegrationError as e:
             self._observe("error", time.monotonic() - t0)
-            return self._rules(alerts, logs, metrics, f"AI analysis failed: {e.reason}", t0)
+            return self._rules(rules, f"AI analysis failed: {e.reason}", t0)
         self._observe("ok", time.monotonic() - t0)
-        return {
-            "kind": "ai",
-            "text": self.redact(answer.text)[:6000],
-            "model": answer.model,
-            "note": "",
-            "seconds": round(time.monotonic() - t0, 3),
-        }
+        return Analysis(
+            kind="ai",
+            text=self.redact(answer.text)[:MAX_ANSWER_CHARS],
+            model=answer.model,
+            note="",
+            seconds=round(time.monotonic() - t0, 3),
+        )
 
-    def _rules(
-        self,
-        alerts: list[Alert],
-        logs: Mapping[str, Any] | None,
-        metrics: list[dict[str, Any]],
-        why: str,
-        t0: float,
-    ) -> dict[str, Any]:
-        return {
-            "kind": "rules",
-            "text": self.redact(rule_based(alerts, logs, metrics, why)),
-            "model": None,
-            "note": why,
-            "seconds": round(time.monotonic() - t0, 3),
-        }
+    def _rules(self, rules: Callable[[str], str], why: str, t0: float) -> Analysis:
+        return Analysis(
+            kind="rules",
+            text=self.redact(rules(why)),
+            model=None,
+            note=why,
+            seconds=round(time.monotonic() - t0, 3),
+        )

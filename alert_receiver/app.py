@@ -1,29 +1,30 @@
 """The HTTP side: `create_app(settings=None, queue=None, clients=None)`.
 
-    POST /api/v1/alerts      Alertmanager's webhook: token, check, store, 202 (see intake.py)
-    GET  /healthz            the process answers
-    GET  /readyz             the queue answers (503 otherwise)
-    GET  /metrics            Prometheus metrics
-    POST /api/v1/analyze     on-demand analysis of the current state (see ondemand.py)
+    POST /api/v1/alerts         Alertmanager's webhook: token, check, store, 202 (see intake.py)
+    GET  /healthz               the process answers
+    GET  /readyz                the queue answers (503 otherwise)
+    GET  /metrics               Prometheus metrics
+    POST /api/v1/analyze        queue an on-demand analysis of the current state: 202 and its id
+    GET  /api/v1/analyze/<id>   its result: 202 while it runs, 200 when done (see ondemand.py)
 
-Everything slow (Loki, Bedrock, Slack) happens in the delivery process, so Alertmanager gets its
-answer in milliseconds and a slow model never delays a page.
+Everything slow (Alertmanager's API, Prometheus, Loki, Bedrock, Slack) happens in the delivery
+process, so Alertmanager gets its answer in milliseconds, a slow model never delays a page, and
+the web workers reach no outside system: they check, store and read back.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from alert_receiver import ondemand
 from alert_receiver.clients import Clients
 from alert_receiver.intake import Intake, TokenCheck
 from alert_receiver.metrics import Metrics, exposition_registry
-from alert_receiver.model import NewTask
 from alert_receiver.settings import Settings
 from alert_receiver.store import open_store
 from alert_receiver.store.base import Store, StoreError
@@ -41,6 +42,8 @@ def create_app(
     clients: Clients | None = None,
     metrics: Metrics | None = None,
 ) -> Flask:
+    """The web side. No route calls an outside system: `clients` is only kept in
+    `app.extensions`, for a process that hosts delivery too (the tests); serve.py passes none."""
     settings = settings or Settings()
     if not (settings.token or settings.token_file) and not settings.insecure_no_auth:
         raise ValueError(
@@ -53,38 +56,49 @@ def create_app(
     app = Flask("alert_receiver")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.extensions["alert_receiver"] = {"store": store, "metrics": metrics, "clients": clients}
-    analyze_lock = threading.Lock()
 
     def authorized(header: str | None) -> bool:
         return settings.insecure_no_auth or tokens.ok(header)
 
     @app.post("/api/v1/analyze")
-    def analyze():
-        from alert_receiver.ondemand import analyze_current_state
-
+    def analyze() -> tuple[Response, int] | tuple[Response, int, dict[str, str]]:
         if not authorized(request.headers.get("Authorization")):
             return _error(401, "missing or wrong bearer token")
-        if clients is None:
-            return _error(503, "on-demand analysis is not set up in this process")
         body = request.get_json(silent=True) if request.data else {}
-        if not isinstance(body, dict):
-            return _error(400, 'expected a JSON object such as {"post": true}')
-        if not analyze_lock.acquire(blocking=False):
-            return _error(429, "an analysis is already running; try again shortly")
         try:
-            result = analyze_current_state(clients, settings, namespace=body.get("namespace"))
-        finally:
-            analyze_lock.release()
-        if body.get("post"):
-            try:
-                store.enqueue(
-                    [NewTask("message", {"message": result.pop("message")}, serial_key="analyze")]
-                )
-                result["posted"] = "queued for Slack"
-            except StoreError as e:
-                result["posted"] = f"not queued: {e}"
-        result.pop("message", None)
-        return jsonify(result)
+            wanted = ondemand.OnDemandRequest.from_body(body)
+        except ValueError as e:
+            return _error(400, str(e))
+        try:
+            store.enqueue([wanted.task()])  # durable before the 202, like a webhook
+        except StoreError as e:
+            log.error("on-demand analysis not queued: %s", e)
+            return _error(503, f"not queued, try again: {e}")
+        url = f"/api/v1/analyze/{wanted.id}"
+        return (
+            jsonify({"id": wanted.id, "status": "queued", "result_url": url}),
+            202,
+            {"Location": url},
+        )
+
+    @app.get("/api/v1/analyze/<request_id>")
+    def analyze_result(request_id: str) -> tuple[Response, int]:
+        if not authorized(request.headers.get("Authorization")):
+            return _error(401, "missing or wrong bearer token")
+        if not ondemand.valid_id(request_id):
+            return _error(404, "no such analysis")
+        try:
+            found = ondemand.lookup(store, request_id)
+        except StoreError as e:
+            return _error(503, f"queue unavailable: {e}")
+        if found.state == "done":
+            return jsonify(found.result), 200
+        if found.state == "pending":
+            url = f"/api/v1/analyze/{request_id}"
+            body = {"id": request_id, "status": "pending", "ahead": found.ahead, "result_url": url}
+            return jsonify(body), 202
+        hours = ondemand.RESULT_TTL / 3600
+        return _error(404, f"no such analysis (a result is kept for {hours:g}h)")
 
     @app.get("/healthz")
     def healthz():

@@ -10,10 +10,7 @@ one unfiltered; the answer keeps at most
 `LogFetcher.start()` returns a `PendingLogs` at once; the queries run on a bounded pool (so an
 alert storm cannot flood Loki). The Slack step waits for it only until the first-post deadline;
 the logs step waits for the same object (no second query) until `LOKI_TIMEOUT`. The result is a
-plain dict, stored with the incident:
-
-    {"status": "ok" | "empty" | "timeout" | "unavailable" | "none" | "disabled",
-     "reason": "...", "lines": [{"time", "source", "line", "error"}], "window": [start, end]}
+`LogContext` (enrichment.py), stored with the incident.
 """
 
 from __future__ import annotations
@@ -24,9 +21,9 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from alert_receiver.payload import Alert, iso
+from alert_receiver.enrichment import LogContext, LogLine
+from alert_receiver.payload import Alert
 from integrations.errors import IntegrationError, NotConfigured, Timeout
 from integrations.loki import LokiClient, line_filter, selector
 from rules import packaged_config
@@ -57,7 +54,7 @@ class PendingLogs:
         self,
         futures: list[tuple[dict[str, str], Future, Future]],
         window: tuple[datetime, datetime],
-        assemble: Callable[..., dict[str, Any]],
+        assemble: Callable[..., LogContext],
     ) -> None:
         self._futures = futures
         self.window = window
@@ -73,7 +70,7 @@ class PendingLogs:
     def done(self) -> bool:
         return all(f.done() for _, a, b in self._futures for f in (a, b))
 
-    def wait(self, timeout: float) -> dict[str, Any] | None:
+    def wait(self, timeout: float) -> LogContext | None:
         """The log context, or None if the queries are still running after `timeout` seconds."""
         deadline = time.monotonic() + max(0.0, timeout)
         for _, errors, plain in self._futures:
@@ -114,11 +111,11 @@ class LogFetcher:
         self._lock = threading.Lock()
         self._inflight: dict[str, PendingLogs] = {}
 
-    def start(self, key: str, alerts: Iterable[Alert]) -> PendingLogs | dict[str, Any]:
-        """Begin fetching (or join the fetch already running under `key`); a finished dict when
-        there is nothing to ask Loki."""
+    def start(self, key: str, alerts: Iterable[Alert]) -> PendingLogs | LogContext:
+        """Begin fetching (or join the fetch already running under `key`); a finished
+        `LogContext` when there is nothing to ask Loki."""
         if self.loki is None or self._pool is None:
-            return {"status": "disabled", "reason": "LOKI_URL is not set", "lines": []}
+            return LogContext("disabled", "LOKI_URL is not set")
         with self._lock:
             pending = self._inflight.get(key)
             if pending is not None:
@@ -130,11 +127,7 @@ class LogFetcher:
             if m and m not in streams:
                 streams.append(m)
         if not streams:
-            return {
-                "status": "none",
-                "reason": "no pod, container or service label to look logs up by",
-                "lines": [],
-            }
+            return LogContext("none", "no pod, container or service label to look logs up by")
         streams = streams[: self.max_streams]
         first = min(a.starts_at for a in alerts)
         last = max(a.starts_at for a in alerts)
@@ -180,10 +173,10 @@ class LogFetcher:
         self._observe("ok", time.monotonic() - t0)
         return list(result.entries)
 
-    def _assemble(self, futures: list, window: tuple[datetime, datetime]) -> dict[str, Any]:
+    def _assemble(self, futures: list, window: tuple[datetime, datetime]) -> LogContext:
         seen: set[tuple] = set()
-        errors: list[dict[str, str]] = []
-        others: list[dict[str, str]] = []
+        errors: list[LogLine] = []
+        others: list[LogLine] = []
         problems: list[BaseException] = []
         for matchers, *pair in futures:
             source = "/".join(
@@ -204,38 +197,35 @@ class LogFetcher:
                     seen.add(key)
                     # Redacted before it is cut, so a secret across the cut is never half shown.
                     line = self.redact(e.line.rstrip()[: 2 * MAX_LINE_CHARS])[:MAX_LINE_CHARS]
-                    entry = {"time": iso(e.time), "source": source, "line": line}
-                    (errors if self._error_line.search(e.line) else others).append(entry)
-        chosen = sorted(errors, key=lambda x: x["time"])[-self.max_lines :]
+                    is_error = bool(self._error_line.search(e.line))
+                    entry = LogLine(e.time, source, line, is_error)
+                    (errors if is_error else others).append(entry)
+        chosen = sorted(errors, key=lambda x: x.time)[-self.max_lines :]
         room = self.max_lines - len(chosen)
-        rest = sorted(others, key=lambda x: x["time"])[-room:] if room > 0 else []
-        lines = [{**x, "error": True} for x in chosen] + [{**x, "error": False} for x in rest]
-        out: dict[str, Any] = {"lines": lines, "window": [iso(window[0]), iso(window[1])]}
+        rest = sorted(others, key=lambda x: x.time)[-room:] if room > 0 else []
+        lines = (*chosen, *rest)
         if problems and not lines:
             first = problems[0]
-            timed_out = isinstance(first, Timeout)
-            out["status"] = "timeout" if timed_out else "unavailable"
-            out["reason"] = (
-                f"Loki did not answer within {self.timeout:g}s"
-                if timed_out
-                else f"Loki unavailable: {getattr(first, 'reason', first)}"
-            )
+            if isinstance(first, Timeout):
+                status, reason = "timeout", f"Loki did not answer within {self.timeout:g}s"
+            else:
+                status, reason = (
+                    "unavailable",
+                    f"Loki unavailable: {getattr(first, 'reason', first)}",
+                )
         elif problems:
-            out["status"] = "ok"
-            out["reason"] = f"{len(problems)} of {2 * len(futures)} Loki queries failed"
+            status, reason = "ok", f"{len(problems)} of {2 * len(futures)} Loki queries failed"
+        elif lines:
+            status, reason = "ok", ""
         else:
-            out["status"] = "ok" if lines else "empty"
-            out["reason"] = "" if lines else "no log lines in the window"
-        return out
+            status, reason = "empty", "no log lines in the window"
+        return LogContext(status, reason, lines, window)
 
-    def unanswered(self, pending: PendingLogs) -> dict[str, Any]:
+    def unanswered(self, pending: PendingLogs) -> LogContext:
         """What to store when Loki did not finish in time."""
-        return {
-            "status": "timeout",
-            "reason": f"Loki did not answer within {self.timeout:g}s",
-            "lines": [],
-            "window": [iso(pending.window[0]), iso(pending.window[1])],
-        }
+        return LogContext(
+            "timeout", f"Loki did not answer within {self.timeout:g}s", (), pending.window
+        )
 
     def close(self) -> None:
         if self._pool is not None:

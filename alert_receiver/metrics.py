@@ -7,7 +7,7 @@
     alert_receiver_alerts_delivered_total{status}       alert state changes shown in Slack
     alert_receiver_alerts_duplicate_total               re-sent or HA-twin alerts, not posted again
     alert_receiver_slack_calls_total{op}                post, update, reply, find
-    alert_receiver_tasks_completed_total{kind}          notify, refresh, logs, analyze, message
+    alert_receiver_tasks_completed_total{kind}          tasks finished, by kind (see pipeline.py)
     alert_receiver_tasks_failed_total{kind,reason}      failed attempts (each is retried)
     alert_receiver_tasks_retried_total{kind}            attempts rescheduled
     alert_receiver_enrichment_duration_seconds{source,outcome}   loki, prometheus, bedrock

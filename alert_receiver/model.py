@@ -1,4 +1,5 @@
-"""What the queue stores: tasks, and the incident a Slack message stands for.
+"""What the queue stores: tasks, and the incident a Slack message stands for (its enrichments,
+log context and analysis, are in enrichment.py).
 
 An incident is one Alertmanager group from its first firing alert until every alert in it has
 resolved: one Slack message, updated as alerts join, resolve and get analysed. When a group fires
@@ -9,6 +10,7 @@ stored per revision, and a late answer for an old revision never overwrites a ne
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 import uuid
@@ -24,6 +26,7 @@ LANES = {
     "message": "slack",
     "logs": "logs",
     "analyze": "analysis",
+    "ondemand": "analysis",
 }
 LANE_NAMES = ("slack", "logs", "analysis")
 
@@ -71,10 +74,8 @@ class Incident:
     alerts: dict[str, Alert]  # fingerprint -> latest state, in arrival order
     created: float
     ts: str | None = None  # the Slack message
-    channel: str | None = None
     revision: int = 0
     truncated_alerts: int = 0
-    replies: int = 0  # thread replies posted; part of their nonces
 
     @classmethod
     def start(cls, n: Notification, now: float) -> Incident:
@@ -106,9 +107,14 @@ class Incident:
 
     @classmethod
     def from_json(cls, text: str) -> Incident:
+        """Keys this version does not know are ignored: `channel` and `replies`, which earlier
+        versions stored and never used, and whatever a later version adds."""
         d = json.loads(text)
         alerts = [Alert.from_dict(a) for a in d.pop("alerts")]
-        return cls(alerts={a.fingerprint: a for a in alerts}, **d)
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(
+            alerts={a.fingerprint: a for a in alerts}, **{k: v for k, v in d.items() if k in known}
+        )
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@
              `refresh` and `analyze`.
     analyze  cache by alert identity, else Bedrock (or the rule-based summary); store; `refresh`.
     refresh  (per group) re-render the message from the stored state and `chat.update` it.
-    message  (per group "analyze") post a prepared message, from `POST /api/v1/analyze`.
+    ondemand (one at a time) analyse the cluster's current state (ondemand.py), store the result
+             for the web to answer `GET /api/v1/analyze/<id>`, queue `message` if asked to post.
+    message  post a prepared message (an on-demand analysis), at top level or in a thread.
 
 Exactly once, as far as Slack allows: every post carries a nonce (task ID + creation time +
 step) as message metadata. A task that runs again after a crash (`attempts > 1`) first asks Slack
@@ -26,8 +28,10 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from alert_receiver import slack as render
+from alert_receiver import message as render
+from alert_receiver import ondemand
 from alert_receiver.analysis import Analyst
+from alert_receiver.enrichment import Analysis, LogContext
 from alert_receiver.logs import LogFetcher, PendingLogs
 from alert_receiver.metrics import Metrics
 from alert_receiver.model import Incident, NewTask, Task
@@ -49,6 +53,7 @@ class Pipeline:
         analyst: Analyst,
         metrics: Metrics,
         *,
+        state: ondemand.StateCollector | None = None,
         first_post_wait: float = 1.5,
         tz: str = "Asia/Seoul",
         links: render.Links = render.Links(),  # noqa: B008 - frozen
@@ -58,6 +63,7 @@ class Pipeline:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store, self.slack, self.fetcher, self.analyst = store, slack, fetcher, analyst
+        self.state = state or ondemand.StateCollector(None, None, None, fetcher.logs)
         self.redactor = redactor or Redactor()
         self.metrics = metrics
         self.first_post_wait, self.tz, self.links = first_post_wait, ZoneInfo(tz), links
@@ -102,7 +108,7 @@ class Pipeline:
         incident.truncated_alerts = n.truncated_alerts
         follow: list[NewTask] = []
         enrichment = None
-        logs: dict[str, Any] | None = None
+        logs: LogContext | None = None
         if joined:
             incident.revision += 1
             pending = self.fetcher.start(f"{incident.id}:{incident.revision}", joined)
@@ -111,7 +117,7 @@ class Pipeline:
             else:
                 logs = pending
             if logs is not None:
-                enrichment = (incident.id, "logs", incident.revision, logs)
+                enrichment = (incident.id, "logs", incident.revision, logs.to_dict())
             follow.append(
                 NewTask(
                     "logs",
@@ -179,7 +185,7 @@ class Pipeline:
     def _logs(self, task: Task) -> None:
         incident = self.store.incident_by_id(task.payload["incident"])
         revision = task.payload["revision"]
-        stored = self.store.enrichment(task.payload["incident"], "logs")
+        stored = self._logs_of(task.payload["incident"])
         if incident is None:
             self.store.commit(done=task)
             return
@@ -202,7 +208,9 @@ class Pipeline:
         self.fetcher.forget(key)
         refresh = NewTask("refresh", {"incident": incident.id}, serial_key=incident.group_id)
         self.store.commit(
-            done=task, enrichment=(incident.id, "logs", revision, logs), enqueue=[refresh, analyze]
+            done=task,
+            enrichment=(incident.id, "logs", revision, logs.to_dict()),
+            enqueue=[refresh, analyze],
         )
 
     def _analyze(self, task: Task) -> None:
@@ -214,24 +222,25 @@ class Pipeline:
         alerts = incident.firing or list(incident.alerts.values())
         identity = "|".join(sorted(f"{a.fingerprint}@{iso(a.starts_at)}" for a in alerts))
         key = hashlib.sha256(f"{self.analyst.label}|{identity}".encode()).hexdigest()
-        stored_logs = self.store.enrichment(incident.id, "logs")
+        stored_logs = self._logs_of(incident.id)
         logs = stored_logs[1] if stored_logs else None
         cache = None
-        analysis = self.store.cached(key)
-        if analysis is not None:
+        cached = self.store.cached(key)
+        if cached is not None:
+            analysis = Analysis.from_dict(cached)
             self.metrics.cache_hits.inc()
         elif incident.resolved:
             analysis = self.analyst.analyze(alerts, logs, ai=False, why="resolved before analysis")
         else:
             analysis = self.analyst.analyze(alerts, logs, session_id=key[:32])
-            if analysis["kind"] == "ai":
-                cache = (key, analysis, self.cache_ttl)
+            if analysis.ai:
+                cache = (key, analysis.to_dict(), self.cache_ttl)
         refresh = NewTask(
             "refresh", {"incident": incident.id, "reason": "analysis"}, serial_key=incident.group_id
         )
         self.store.commit(
             done=task,
-            enrichment=(incident.id, "analysis", revision, analysis),
+            enrichment=(incident.id, "analysis", revision, analysis.to_dict()),
             cache=cache,
             enqueue=[refresh],
         )
@@ -245,8 +254,8 @@ class Pipeline:
             if incident.ts:
                 self._update(incident.ts, self._render(incident))
         elif task.payload.get("reason") == "analysis":
-            analysis = self.store.enrichment(incident.id, "analysis")
-            logs = self.store.enrichment(incident.id, "logs")
+            analysis = self._analysis_of(incident.id)
+            logs = self._logs_of(incident.id)
             if analysis is not None:
                 message = render.render_followup(
                     self.redactor.walk(incident), analysis[1], logs[1] if logs else None, self.tz
@@ -254,13 +263,21 @@ class Pipeline:
                 self._post_once(task, "followup", message)
         self.store.commit(done=task)
 
-    def _render(
-        self, incident: Incident, fresh_logs: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
-        logs_rev, logs = self.store.enrichment(incident.id, "logs") or (0, None)
+    def _logs_of(self, incident_id: str) -> tuple[int, LogContext] | None:
+        """The newest stored log context and its revision."""
+        stored = self.store.enrichment(incident_id, "logs")
+        return (stored[0], LogContext.from_dict(stored[1])) if stored else None
+
+    def _analysis_of(self, incident_id: str) -> tuple[int, Analysis] | None:
+        """The newest stored analysis and its revision."""
+        stored = self.store.enrichment(incident_id, "analysis")
+        return (stored[0], Analysis.from_dict(stored[1])) if stored else None
+
+    def _render(self, incident: Incident, fresh_logs: LogContext | None = None) -> dict[str, Any]:
+        logs_rev, logs = self._logs_of(incident.id) or (0, None)
         if fresh_logs is not None:
             logs_rev, logs = incident.revision, fresh_logs
-        analysis_rev, analysis = self.store.enrichment(incident.id, "analysis") or (0, None)
+        analysis_rev, analysis = self._analysis_of(incident.id) or (0, None)
         busy = bool(incident.firing)
         return render.render_message(
             self.redactor.walk(incident),  # before the renderer cuts texts to Slack's limits
@@ -274,8 +291,40 @@ class Pipeline:
             pending_analysis=busy and analysis_rev < incident.revision,
         )
 
+    def _ondemand(self, task: Task) -> None:
+        request = ondemand.OnDemandRequest.from_payload(task.payload)
+        state = self.state.collect(request.namespace)
+        analysis = self.analyst.analyze_state(state.summary(), state.errors)
+        result, message = ondemand.answer(
+            request,
+            state,
+            analysis,
+            ai_configured=self.analyst.ai_configured,
+            redactor=self.redactor,
+            tz=self.tz,
+        )
+        follow = []
+        if request.post and request.channel:
+            # The Slack interface (slack_common.Slack) posts to SLACK_CHANNEL only: an answer
+            # meant for another channel is not posted where the caller did not ask.
+            result["posted"] = "not posted: this receiver posts to SLACK_CHANNEL only"
+        elif request.post:
+            payload = {"message": message, "thread_ts": request.thread_ts}
+            follow.append(NewTask("message", payload, serial_key=ondemand.POST_SERIAL_KEY))
+            result["posted"] = "queued for Slack"
+        self.store.commit(
+            done=task, result=(request.id, result, ondemand.RESULT_TTL), enqueue=follow
+        )
+        log.info(
+            "on-demand analysis %s done (%s, %d firing)",
+            request.id,
+            analysis.kind,
+            len(state.alerts),
+        )
+
     def _message(self, task: Task) -> None:
-        self._post_once(task, "post", task.payload["message"])
+        thread_ts = task.payload.get("thread_ts")
+        self._post_once(task, "post", task.payload["message"], thread_ts=thread_ts)
         self.store.commit(done=task)
 
     # -- Slack calls ---------------------------------------------------------------------------

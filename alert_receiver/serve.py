@@ -4,8 +4,9 @@ Two gthread workers (`ALERT_RECEIVER_WEB_WORKERS`) of four threads (`ALERT_RECEI
 by default. A webhook costs about 1.3 to 1.8 ms of CPU (gunicorn's HTTP handling, checking the
 JSON, the inbox write), and one Python process runs on one core at a time: in a storm a second
 worker lets intake use a second core. Threads let the writes of a worker share one fsync
-(group commit), and keep a slow `/api/v1/analyze` from holding up webhooks. The store is opened in
-each worker after the fork (`load()`), never shared across a fork.
+(group commit). No request waits for an outside system (`/api/v1/analyze` queues its work for the
+delivery process). The store is opened in each worker after the fork (`load()`), never shared
+across a fork.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from gunicorn.app.base import BaseApplication
 from prometheus_client import multiprocess
 
 from alert_receiver.app import create_app
-from alert_receiver.clients import build_clients
 from alert_receiver.logfmt import LOGCONFIG
 from alert_receiver.settings import Settings
 from alert_receiver.store import open_store
@@ -54,7 +54,7 @@ class WebServer(BaseApplication):
             "workers": settings.web_workers,
             "worker_class": "gthread",
             "threads": settings.web_threads,
-            "timeout": 120,  # /api/v1/analyze waits for Bedrock; the webhook answers in ms
+            "timeout": 30,  # gunicorn's default: every request answers in milliseconds
             "graceful_timeout": 10,
             "keepalive": 5,
             "backlog": 512,
@@ -77,8 +77,8 @@ class WebServer(BaseApplication):
             self.cfg.set("control_socket_disable", True)
 
     def load(self):
-        store = open_store(self.settings)
-        return create_app(self.settings, store, build_clients(self.settings))
+        # No clients: the web workers reach no outside system, the delivery process does.
+        return create_app(self.settings, open_store(self.settings))
 
 
 def bind_address(listen: str) -> str:

@@ -6,10 +6,11 @@ from alert_receiver.analysis import Analyst, RelatedMetrics
 from alert_receiver.clients import Clients
 from alert_receiver.delivery import Delivery
 from alert_receiver.logs import LogFetcher
+from alert_receiver.message import Links
 from alert_receiver.metrics import Metrics
+from alert_receiver.ondemand import StateCollector
 from alert_receiver.pipeline import Pipeline
 from alert_receiver.settings import Settings
-from alert_receiver.slack import Links
 from alert_receiver.store.base import Store
 
 
@@ -46,6 +47,9 @@ def build_pipeline(
         fetcher,
         analyst,
         metrics,
+        state=StateCollector(
+            clients.alertmanager, clients.prometheus, clients.loki, settings.rules.logs
+        ),
         first_post_wait=settings.first_post_wait,
         tz=settings.timezone,
         links=Links(settings.grafana_url, settings.kiali_url, settings.alertmanager_url),

@@ -1,4 +1,5 @@
-"""What every Slack transport shares (slack.py, slack_sink.py): the interface and its result."""
+"""What every Slack transport shares (slack.py, slack_sink.py): the interface and its result, and
+the one escaping of outside text for Slack's mrkdwn, used by the receiver and the reporter alike."""
 
 from __future__ import annotations
 
@@ -50,3 +51,12 @@ class Slack(Protocol):
     def find(self, nonce: str, since: float, thread_ts: str | None = None) -> str | None: ...
 
     def close(self) -> None: ...
+
+
+def escape_mrkdwn(text: object) -> str:
+    """Slack's three control characters (`&`, `<`, `>`), the only escaping its mrkdwn needs.
+
+    Every text that did not come from us goes through this before it reaches Slack: unescaped,
+    `<!channel>` in a log line pings the whole channel and `<http://x|y>` in a label forges a link.
+    """
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -7,6 +7,7 @@ mrkdwn (`&`, `<`, `>`), so nothing in it can ping a channel.
 
 from __future__ import annotations
 
+from integrations.slack_common import escape_mrkdwn
 from reporter.format import figure_change, figure_value
 from reporter.i18n import format_period, t
 from reporter.model import ReportData
@@ -47,18 +48,14 @@ def summary_lines(data: ReportData, lang: str) -> list[str]:
     return lines
 
 
-def slack_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def slack_comment(data: ReportData, lang: str) -> str:
     text = t(
         lang,
         "slack.comment",
         title=t(lang, f"title.{data.period.kind}"),
         period=format_period(lang, data.period),
-        cluster=slack_escape(data.cluster),
-        summary=slack_escape("\n".join(summary_lines(data, lang))),
+        cluster=escape_mrkdwn(data.cluster),
+        summary=escape_mrkdwn("\n".join(summary_lines(data, lang))),
     )
     return text if len(text) <= SLACK_MAX else text[: SLACK_MAX - 3] + "..."
 

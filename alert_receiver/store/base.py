@@ -10,6 +10,10 @@ treat `attempts > 1` as "an earlier attempt may have acted" and check before act
 Tasks with the same `serial_key` (one Alertmanager group) run one at a time in the order they
 were stored, so a group's resolution never overtakes its firing, and two notifications of one
 group can never both create a message.
+
+Besides the queue, the store keeps the receiver's state: incidents, idempotency keys, enrichments
+(as JSON: enrichment.py), the analysis cache, and the results of on-demand requests, which the
+web workers read back for their callers.
 """
 
 from __future__ import annotations
@@ -56,11 +60,13 @@ class Store(ABC):
         seen: Iterable[str] = (),
         enrichment: tuple[str, str, int, dict[str, Any]] | None = None,
         cache: tuple[str, dict[str, Any], float] | None = None,
+        result: tuple[str, dict[str, Any], float] | None = None,
         enqueue: Sequence[NewTask] = (),
     ) -> None:
         """Atomically: delete `done`, save `incident`, record `seen` idempotency keys, store an
         enrichment `(incident_id, kind, revision, body)` unless a newer revision is stored,
-        cache `(key, body, ttl)`, and store the follow-up tasks."""
+        cache `(key, body, ttl)`, keep a request's `(request_id, body, ttl)` result, and store
+        the follow-up tasks."""
 
     @abstractmethod
     def seen(self, keys: Iterable[str]) -> set[str]:
@@ -79,6 +85,16 @@ class Store(ABC):
 
     @abstractmethod
     def cached(self, key: str) -> dict[str, Any] | None: ...
+
+    @abstractmethod
+    def result(self, request_id: str) -> dict[str, Any] | None:
+        """A request's result as `commit(result=...)` stored it, until its time to live ends."""
+
+    @abstractmethod
+    def queued_payloads(self, serial_key: str) -> list[dict[str, Any]]:
+        """The payloads of the tasks stored under `serial_key` and not done yet (waiting,
+        running or retrying), oldest first. A task done meanwhile may be left out, never one
+        that is still to run."""
 
     @abstractmethod
     def stats(self) -> QueueStats: ...

@@ -12,6 +12,7 @@ and a group's tasks still run one at a time, oldest first:
     {P}:seen:<key>       idempotency keys, expiring after the retention
     {P}:incident:<id>    an incident; {P}:group:<group_id> -> the group's latest incident id
     {P}:enrich:<id>:<kind>, {P}:cache:<key>   log context and analysis; the analysis cache
+    {P}:result:<id>      an on-demand request's result, expiring after its time to live
 
 Durability is Redis' own: run it with `appendonly yes` (and `appendfsync always` for the same
 promise as SQLite's FULL; `everysec` can lose the last second if Redis itself dies). The key
@@ -228,6 +229,7 @@ class RedisStore(Store):
         seen: Iterable[str] = (),
         enrichment: tuple[str, str, int, dict[str, Any]] | None = None,
         cache: tuple[str, dict[str, Any], float] | None = None,
+        result: tuple[str, dict[str, Any], float] | None = None,
         enqueue: Sequence[NewTask] = (),
     ) -> None:
         def run() -> None:
@@ -248,6 +250,9 @@ class RedisStore(Store):
                 if cache is not None:
                     key, body, ttl = cache
                     pipe.set(f"{self.p}:cache:{key}", dumps(body), ex=max(1, int(ttl)))
+                if result is not None:
+                    request_id, body, ttl = result
+                    pipe.set(f"{self.p}:result:{request_id}", dumps(body), ex=max(1, int(ttl)))
                 if enqueue:
                     self._enqueue(args=[self.p, *self._task_args(enqueue)], client=pipe)
                 pipe.execute()
@@ -290,6 +295,22 @@ class RedisStore(Store):
     def cached(self, key: str) -> dict[str, Any] | None:
         body = self._do("cache", lambda: self.r.get(f"{self.p}:cache:{key}"))
         return json.loads(body) if body else None
+
+    def result(self, request_id: str) -> dict[str, Any] | None:
+        body = self._do("result", lambda: self.r.get(f"{self.p}:result:{request_id}"))
+        return json.loads(body) if body else None
+
+    def queued_payloads(self, serial_key: str) -> list[dict[str, Any]]:
+        def run() -> list[Any]:
+            ids = self.r.lrange(f"{self.p}:serial:{serial_key}", 0, -1)
+            with self.r.pipeline(transaction=False) as pipe:
+                for i in ids:
+                    task_id = i.decode() if isinstance(i, bytes) else i
+                    pipe.hget(f"{self.p}:task:{task_id}", "payload")
+                return pipe.execute()
+
+        # A task done between the two reads has lost its hash: left out.
+        return [json.loads(p) for p in self._do("queued", run) if p is not None]
 
     def stats(self) -> QueueStats:
         def run() -> QueueStats:

@@ -259,6 +259,7 @@ class SqliteStore(Store):
         seen: Iterable[str] = (),
         enrichment: tuple[str, str, int, dict[str, Any]] | None = None,
         cache: tuple[str, dict[str, Any], float] | None = None,
+        result: tuple[str, dict[str, Any], float] | None = None,
         enqueue: Sequence[NewTask] = (),
     ) -> None:
         now = time.time()
@@ -284,6 +285,12 @@ class SqliteStore(Store):
                 db.execute(
                     "INSERT OR REPLACE INTO cache (key, body, expires) VALUES (?, ?, ?)",
                     (key, dumps(body), now + ttl),
+                )
+            if result is not None:
+                request_id, body, ttl = result
+                db.execute(
+                    "INSERT OR REPLACE INTO results (id, body, expires) VALUES (?, ?, ?)",
+                    (request_id, dumps(body), now + ttl),
                 )
             for t in enqueue:
                 self._insert(db, t)
@@ -342,6 +349,27 @@ class SqliteStore(Store):
         )
         return json.loads(rows[0][0]) if rows else None
 
+    def result(self, request_id: str) -> dict[str, Any] | None:
+        rows = self._read(
+            "SELECT body FROM results WHERE id = ? AND expires > ?", (request_id, time.time())
+        )
+        return json.loads(rows[0][0]) if rows else None
+
+    def queued_payloads(self, serial_key: str) -> list[dict[str, Any]]:
+        # A task moves from the inbox to the work file, then is deleted when done: read in
+        # that order, so one that moves between the reads is found in the second (or twice).
+        waiting = self._read(
+            "SELECT payload FROM inbox WHERE id > ? AND serial_key = ? ORDER BY id",
+            (self._high_water_mark(), serial_key),
+            inbox=True,
+        )
+        stored = self._read(
+            "SELECT payload FROM tasks WHERE serial_key = ? ORDER BY id", (serial_key,)
+        )
+        # Imported rows are older than the inbox's; a row read in both files counts once.
+        payloads = list(dict.fromkeys(row[0] for row in stored + waiting))
+        return [json.loads(p) for p in payloads]
+
     def stats(self) -> QueueStats:
         rows = self._read(
             "SELECT lane, COUNT(*), MIN(created), SUM(last_error IS NOT NULL) FROM tasks"
@@ -374,6 +402,7 @@ class SqliteStore(Store):
             db.executemany("DELETE FROM incidents WHERE id = ?", [(i,) for i in old])
             n += len(old)
             n += db.execute("DELETE FROM cache WHERE expires < ?", (time.time(),)).rowcount
+            n += db.execute("DELETE FROM results WHERE expires < ?", (time.time(),)).rowcount
         return n
 
     def ping(self) -> None:

@@ -74,6 +74,19 @@ class Receiver:
                 return value
             time.sleep(0.02)
 
+    def analysis(self, body: dict[str, Any] | None = None, timeout: float = 15.0) -> Any:
+        """`POST /api/v1/analyze`, then `GET` its `result_url` until it is no longer pending:
+        the last answer (200 with the result, or whatever else it became)."""
+        queued = self.client.post("/api/v1/analyze", json=body or {}, headers=AUTH)
+        assert queued.status_code == 202, queued.json
+        url = queued.json["result_url"]
+        deadline = time.monotonic() + timeout
+        while True:
+            answer = self.client.get(url, headers=AUTH)
+            if answer.status_code != 202 or time.monotonic() > deadline:
+                return answer
+            time.sleep(0.05)
+
     def idle(self, timeout: float = 15.0) -> bool:
         return self.wait(
             lambda: sum(self.store.stats().depth.values()) == 0 and self.delivery.running == 0,

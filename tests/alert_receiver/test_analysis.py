@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,6 +14,7 @@ from alert_receiver.analysis import (
     rule_based,
     split_comparison,
 )
+from alert_receiver.enrichment import LogContext, LogLine
 from alert_receiver.payload import parse_webhook
 from runtime.redact import Redactor
 from tests.alert_receiver.payloads import alert, webhook
@@ -56,10 +58,8 @@ def test_prompt_is_bounded_and_redacted():
             for i in range(40)
         ]
     )
-    logs = {
-        "lines": [{"time": "t", "source": "s", "line": "Bearer abcdefghijklmnop " + "z" * 280}]
-        * 100
-    }
+    line = LogLine(datetime.now(UTC), "s", "Bearer abcdefghijklmnop " + "z" * 280, True)
+    logs = LogContext("ok", lines=(line,) * 100)
     prompt = build_prompt(many, logs, [], Redactor(), 4000)
     assert len(prompt) <= 4000
     assert "pw123" not in prompt
@@ -71,9 +71,8 @@ def test_prompt_is_bounded_and_redacted():
 def test_rule_based_summary_without_prometheus_names_the_threshold():
     alerts = alerts_of(alert(pod="p", expr="container_memory_working_set_bytes / limit * 100 > 90"))
     metrics = RelatedMetrics(None).for_alerts(alerts)
-    text = rule_based(
-        alerts, {"lines": [{"line": "OOM killed 12", "error": True}] * 3}, metrics, "why"
-    )
+    logs = LogContext("ok", lines=(LogLine(datetime.now(UTC), "s", "OOM killed 12", True),) * 3)
+    text = rule_based(alerts, logs, metrics, "why")
     assert text.startswith("Rule-based summary, not an AI analysis (why).")
     assert "container_memory_working_set_bytes / limit * 100 > 90" in text
     assert "3x OOM killed <n>" in text

@@ -115,3 +115,35 @@ def test_kill_9_mid_delivery_loses_and_doubles_nothing(tmp_path, slack):
         assert sorted(names) == [f"Crash{i:03d}" for i in range(groups)]
     finally:
         receiver.terminate()
+
+
+def call(url: str, body: object | None = None) -> tuple[int, dict]:
+    """A JSON request with the bearer token: POST when there is a body, else GET."""
+    data = None if body is None else json.dumps(body).encode()
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    req = urllib.request.Request(url, data, headers, method="GET" if body is None else "POST")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, json.load(resp)
+    except urllib.error.HTTPError as e:
+        with e:
+            return e.code, json.load(e)
+
+
+def test_on_demand_analysis_is_queued_by_the_web_and_run_by_delivery(tmp_path, slack):
+    """gunicorn's worker stores the request; the delivery process runs it and posts it."""
+    receiver = ReceiverProcess(base_env(tmp_path, slack))
+    try:
+        status, queued = call(f"{receiver.url}/api/v1/analyze", {"post": True})
+        assert status == 202, queued
+        url = receiver.url + queued["result_url"]
+        status, result = wait_for(lambda: (answer := call(url))[0] != 202 and answer)
+        assert status == 200, result
+        assert result["id"] == queued["id"]
+        assert result["analysis"]["kind"] == "rules"
+        assert result["posted"] == "queued for Slack"
+        [post] = wait_for(lambda: slack.posts())
+        assert "Cluster state analysis" in post["text"]
+        assert call(f"{receiver.url}/api/v1/analyze/{'0' * 32}")[0] == 404
+    finally:
+        assert receiver.terminate() == 0

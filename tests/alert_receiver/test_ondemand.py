@@ -1,19 +1,21 @@
-"""POST /api/v1/analyze: firing alerts from a real Alertmanager, metrics, Loki errors, analysis."""
+"""POST /api/v1/analyze queues, the delivery process analyses, GET /api/v1/analyze/<id> answers:
+firing alerts from a real Alertmanager, metrics, Loki errors, analysis, the Slack post."""
 
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime
 
 import pytest
 
+from alert_receiver.ondemand import OnDemandRequest
 from tests.alert_receiver.conftest import AUTH
 from tests.alert_receiver.daemons import Alertmanager
 from tests.alert_receiver.test_e2e import am_alert, post_json
 
-pytestmark = pytest.mark.integration
 
-
+@pytest.mark.integration
 def test_analyze_current_state_and_post_it(
     tmp_path, receiver_factory, slack, loki, prometheus, bedrock
 ):
@@ -34,28 +36,114 @@ def test_analyze_current_state_and_post_it(
             BEDROCK_ENDPOINT_URL=bedrock.url,
             AWS_REGION="us-east-1",
         )
-        resp = r.client.post("/api/v1/analyze", json={"post": True}, headers=AUTH)
+        queued = r.client.post("/api/v1/analyze", json={"post": True}, headers=AUTH)
+        assert queued.status_code == 202, queued.json
+        request_id = queued.json["id"]
+        assert queued.json == {
+            "id": request_id,
+            "status": "queued",
+            "result_url": f"/api/v1/analyze/{request_id}",
+        }
+        assert queued.headers["Location"] == f"/api/v1/analyze/{request_id}"
+        resp = r.analysis({"post": True})
         assert resp.status_code == 200, resp.json
         body = resp.json
+        assert body["status"] == "ok"
         assert body["firing_alerts"] == 1
         assert body["metrics"]["node CPU %"][0]["value"] == 93.5
         assert body["log_errors"][0]["labels"] == {"namespace": "shop", "container": "api"}
         assert body["analysis"]["kind"] == "ai"
+        assert body["analysis"]["model"] == "m"
         assert body["posted"] == "queued for Slack"
         prompt = bedrock.prompts[0]["user"]
         assert "ApiDown" in prompt
         assert "node-1=93.5" in prompt
         assert "abc123" not in prompt
-        assert r.wait(lambda: slack.posts())
-        assert "Cluster state analysis" in slack.posts()[0]["text"]
+        assert r.wait(lambda: len(slack.posts()) == 2)  # both requests asked to post
+        assert r.idle()
+        assert all("Cluster state analysis" in m["text"] for m in slack.posts())
+        first = r.client.get(f"/api/v1/analyze/{request_id}", headers=AUTH)
+        assert first.status_code == 200
+        assert first.json["id"] == request_id
         assert r.client.post("/api/v1/analyze", headers={}).status_code == 401
+        assert r.client.get(f"/api/v1/analyze/{request_id}", headers={}).status_code == 401
     finally:
         am.close()
 
 
-def test_analyze_without_sources_says_what_is_missing(receiver_factory):
-    r = receiver_factory(start=False, LOKI_URL="")
-    body = r.client.post("/api/v1/analyze", headers=AUTH).json
-    assert body["analysis"]["kind"] == "rules"
-    assert any("ALERTMANAGER_URL" in e for e in body["errors"])
-    assert json.dumps(body)  # plain JSON, nothing unserialisable
+def test_the_web_only_queues_and_requests_run_one_at_a_time(receiver_factory, prometheus):
+    r = receiver_factory(start=False, LOKI_URL="", PROMETHEUS_URL=prometheus.url)
+    ids = []
+    for body in ({}, {"namespace": "shop", "post": False}):
+        resp = r.client.post("/api/v1/analyze", json=body, headers=AUTH)
+        assert resp.status_code == 202
+        ids.append(resp.json["id"])
+    pending = [r.client.get(f"/api/v1/analyze/{i}", headers=AUTH) for i in ids]
+    assert [p.status_code for p in pending] == [202, 202]
+    assert [p.json["ahead"] for p in pending] == [0, 1]
+    assert pending[1].json["status"] == "pending"
+    assert prometheus.queries == []  # nothing asked from the web worker
+    assert r.store.stats().depth["analysis"] == 2
+    r.delivery.start()
+    assert r.idle()
+    results = [r.client.get(f"/api/v1/analyze/{i}", headers=AUTH).json for i in ids]
+    assert [x["id"] for x in results] == ids
+    assert results[1]["namespace"] == "shop"
+    assert results[0]["analysis"]["kind"] == "rules"
+    assert any("ALERTMANAGER_URL" in e for e in results[0]["errors"])
+    assert any("LOKI_URL" in e for e in results[0]["errors"])
+    assert "posted" not in results[0]
+    assert json.dumps(results)  # plain JSON, nothing unserialisable
+
+
+def test_a_queued_request_outlives_the_process_that_accepted_it(receiver_factory):
+    """202 means stored: another receiver on the same queue (after a restart) answers it."""
+    accepted = receiver_factory(start=False, LOKI_URL="")
+    request_id = accepted.client.post("/api/v1/analyze", headers=AUTH).json["id"]
+    accepted.store.close()
+    restarted = receiver_factory(ALERT_RECEIVER_DB=accepted.settings.db_path, LOKI_URL="")
+    assert restarted.idle()
+    resp = restarted.client.get(f"/api/v1/analyze/{request_id}", headers=AUTH)
+    assert resp.status_code == 200
+    assert resp.json["analysis"]["kind"] == "rules"
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ([1, 2], "expected a JSON object"),
+        ({"namespace": "Shop; drop"}, "namespace: expected a Kubernetes namespace name"),
+        ({"namespace": 5}, "namespace: expected a Kubernetes namespace name"),
+        ({"post": "yes"}, "post: expected true or false"),
+    ],
+)
+def test_a_bad_request_is_400_and_not_queued(receiver_factory, body, error):
+    r = receiver_factory(start=False)
+    resp = r.client.post("/api/v1/analyze", json=body, headers=AUTH)
+    assert resp.status_code == 400
+    assert error in resp.json["error"]
+    assert sum(r.store.stats().depth.values()) == 0
+
+
+def test_an_unknown_id_is_404(receiver_factory):
+    r = receiver_factory(start=False)
+    for request_id in ("0" * 32, "not-an-id", "../../metrics"):
+        resp = r.client.get(f"/api/v1/analyze/{request_id}", headers=AUTH)
+        assert resp.status_code == 404
+        assert resp.json["status"] == "error"
+
+
+def test_a_request_from_slack_answers_in_its_thread_and_never_in_another_channel(receiver, slack):
+    """The task as a Slack command would queue it: where it was asked, not SLACK_CHANNEL's top."""
+    asked = receiver.clients.slack.post("/bravo analyze shop")
+    in_thread = OnDemandRequest(uuid.uuid4().hex, "shop", post=True, thread_ts=asked.ts)
+    elsewhere = OnDemandRequest(uuid.uuid4().hex, post=True, channel="C0ELSEWHERE")
+    receiver.store.enqueue([in_thread.task(), elsewhere.task()])
+    assert receiver.idle()
+    [reply] = slack.posts(thread=True)
+    assert reply["thread_ts"] == asked.ts
+    assert "Cluster state analysis" in reply["text"]
+    assert len(slack.posts()) == 1  # the question only
+    answers = [receiver.store.result(r.id) for r in (in_thread, elsewhere)]
+    assert answers[0]["posted"] == "queued for Slack"
+    assert answers[1]["posted"] == "not posted: this receiver posts to SLACK_CHANNEL only"

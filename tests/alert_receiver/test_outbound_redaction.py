@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.alert_receiver.conftest import AUTH
 from tests.alert_receiver.payloads import alert, webhook
 from tests.fakes import FakeBedrock
 
@@ -101,11 +100,17 @@ def test_on_demand_analysis_prompt_answer_and_post_are_redacted(
         AWS_REGION="us-east-1",
         REDACT_EXTRA_PATTERNS=r"EMP-\d{6}",
     )
-    resp = r.client.post("/api/v1/analyze", json={"post": True}, headers=AUTH)
+    resp = r.analysis({"post": True})  # queued by the web, answered once delivery has run it
     assert resp.status_code == 200, resp.json
     assert leaked(json.dumps(resp.json, ensure_ascii=False)) == []
     assert "Rotate the key [REDACTED] now." in resp.json["analysis"]["text"]
+    assert "node-1 [REDACTED]" in json.dumps(resp.json["metrics"])
     [prompt] = leaky_bedrock.prompts
     assert "node-1 [REDACTED]" in prompt["user"]
     assert r.wait(lambda: slack.posts())
-    assert leaked(" ".join(slack_texts(slack, "chat.postMessage"))) == []
+    assert r.idle()
+    posted = " ".join(slack_texts(slack, "chat.postMessage"))
+    assert leaked(posted) == []
+    assert "Rotate the key [REDACTED] now." in posted
+    # and at rest: the result the store keeps for GET /api/v1/analyze/<id>
+    assert leaked(json.dumps(r.store.result(resp.json["id"]), ensure_ascii=False)) == []

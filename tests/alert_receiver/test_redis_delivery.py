@@ -1,6 +1,11 @@
-"""Two receivers (two replicas) sharing one real redis-server: each alert posted once."""
+"""Two receivers (two replicas) sharing one real redis-server: each alert posted once, and an
+on-demand analysis queued on one replica answered by the other."""
 
 from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -17,12 +22,14 @@ from tests.alert_receiver.test_store import redis_url  # noqa: F401 - the fixtur
 pytestmark = pytest.mark.integration
 
 
-def test_two_replicas_share_the_queue_and_never_post_twice(redis_url, slack):  # noqa: F811
+@contextlib.contextmanager
+def two_replicas(url: str, slack, prefix: str) -> Iterator[list[tuple]]:
+    """Two receivers (app + delivery) on one Redis: `(client, delivery, store, clients)` each."""
     settings = Settings.from_env(
         {
             "ALERT_RECEIVER_TOKEN": TOKEN,
-            "REDIS_URL": redis_url,
-            "REDIS_KEY_PREFIX": "replicas",
+            "REDIS_URL": url,
+            "REDIS_KEY_PREFIX": prefix,
             "SLACK_BOT_TOKEN": slack.token,
             "SLACK_CHANNEL": "C0ALERTS",
             "SLACK_API_URL": slack.api_url,
@@ -31,7 +38,7 @@ def test_two_replicas_share_the_queue_and_never_post_twice(redis_url, slack):  #
     )
     replicas = []
     for i in range(2):
-        store = RedisStore.from_url(redis_url, prefix="replicas")
+        store = RedisStore.from_url(url, prefix=prefix)
         clients, metrics = build_clients(settings), Metrics()
         app = create_app(settings, store, clients, metrics)
         delivery = build_delivery(
@@ -40,6 +47,22 @@ def test_two_replicas_share_the_queue_and_never_post_twice(redis_url, slack):  #
         delivery.start()
         replicas.append((app.test_client(), delivery, store, clients))
     try:
+        yield replicas
+    finally:
+        for _, delivery, store, clients in replicas:
+            delivery.stop()
+            clients.close()
+            store.close()
+
+
+def idle(replicas: list[tuple]) -> bool:
+    return all(sum(s.stats().depth.values()) == 0 for _, _, s, _ in replicas) and all(
+        d.running == 0 for _, d, _, _ in replicas
+    )
+
+
+def test_two_replicas_share_the_queue_and_never_post_twice(redis_url, slack):  # noqa: F811
+    with two_replicas(redis_url, slack, "replicas") as replicas:
         alerts = [alert(f"A{i}", pod=f"p{i}") for i in range(20)]
         for i, a in enumerate(alerts):
             # Each notification reaches both replicas, as from an Alertmanager HA pair.
@@ -54,22 +77,30 @@ def test_two_replicas_share_the_queue_and_never_post_twice(redis_url, slack):  #
             client.post(
                 "/api/v1/alerts", json=webhook(resolved(alerts[0]), group="g0"), headers=AUTH
             )
-
-        def done():
-            return all(sum(s.stats().depth.values()) == 0 for _, _, s, _ in replicas) and all(
-                d.running == 0 for _, d, _, _ in replicas
-            )
-
-        import time
-
         deadline = time.monotonic() + 20
-        while not (done() and len(slack.posts()) >= 20) and time.monotonic() < deadline:
+        while not (idle(replicas) and len(slack.posts()) >= 20) and time.monotonic() < deadline:
             time.sleep(0.05)
         names = sorted(m["text"].split(": ", 1)[1].split(" ")[0] for m in slack.posts())
         assert names == sorted(f"A{i}" for i in range(20))
         assert len(slack.posts(thread=True)) == 1
-    finally:
-        for _, delivery, store, clients in replicas:
-            delivery.stop()
-            clients.close()
-            store.close()
+
+
+def test_an_analysis_queued_on_one_replica_is_answered_by_the_other(redis_url, slack):  # noqa: F811
+    with two_replicas(redis_url, slack, "ondemand") as replicas:
+        (first, *_), (second, *_) = replicas
+        queued = first.post("/api/v1/analyze", json={"post": True}, headers=AUTH)
+        assert queued.status_code == 202
+        url = queued.json["result_url"]
+        deadline = time.monotonic() + 20
+        while (resp := second.get(url, headers=AUTH)).status_code == 202:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert resp.status_code == 200, resp.json
+        assert resp.json["id"] == queued.json["id"]
+        assert resp.json["analysis"]["kind"] == "rules"
+        assert resp.json["posted"] == "queued for Slack"
+        while not (idle(replicas) and slack.posts()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        [post] = slack.posts()
+        assert "Cluster state analysis" in post["text"]
+        assert second.get("/api/v1/analyze/" + "0" * 32, headers=AUTH).status_code == 404

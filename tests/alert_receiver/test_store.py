@@ -130,6 +130,31 @@ def test_commit_is_all_or_nothing_and_keeps_the_newest_enrichment(store):
     assert store.enrichment(incident.id, "logs") == (3, {"lines": ["new"]})
 
 
+def test_results_are_kept_for_their_time_to_live(store):
+    store.commit(result=("r1", {"status": "ok", "text": "결과"}, 0.5))
+    assert store.result("r1") == {"status": "ok", "text": "결과"}
+    assert store.result("r2") is None
+    time.sleep(1.1)  # Redis expires in whole seconds
+    assert store.result("r1") is None
+    store.prune(time.time())  # SQLite deletes the expired row; Redis had expired it
+
+
+def test_queued_payloads_of_a_serial_key_until_each_is_done(store):
+    store.enqueue([NewTask("analyze", {"id": "a"}, serial_key="ondemand"), notify("g")])
+    store.enqueue([NewTask("analyze", {"id": "b"}, serial_key="ondemand")])
+    assert store.queued_payloads("ondemand") == [{"id": "a"}, {"id": "b"}]
+    first = store.claim("analysis", "w", 30)
+    assert first.payload == {"id": "a"}
+    assert store.claim("analysis", "w", 30) is None  # one at a time
+    assert store.queued_payloads("ondemand") == [{"id": "a"}, {"id": "b"}]  # running counts
+    store.commit(done=first, result=("a", {"status": "ok"}, 60))
+    assert store.queued_payloads("ondemand") == [{"id": "b"}]
+    assert store.result("a") == {"status": "ok"}
+    store.commit(done=store.claim("analysis", "w", 30))
+    assert store.queued_payloads("ondemand") == []
+    assert store.queued_payloads("nothing") == []
+
+
 def test_stats_report_depth_and_age(store):
     assert store.stats().oldest_age == 0
     store.enqueue([NewTask("notify", {}, serial_key="g", created=time.time() - 30)])

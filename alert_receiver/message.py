@@ -4,9 +4,10 @@ One message per Alertmanager group: a coloured attachment (the colour bar is the
 a header, the state and start time in the display time zone, summary and description, key labels,
 the alerts listed, links (runbook, dashboard, Prometheus graph, silence, Kiali), the log excerpt
 and the analysis. Everything that came from outside (labels, annotations, log lines, model
-output) goes through `escape()`, so `<!channel>` in a log line prints as text and a label cannot
-forge a link. Slack's limits are enforced here, not hoped for: at most 50 blocks, 3,000
-characters a section, 150 a header; long alert lists end with "… and N more".
+output) goes through `escape_mrkdwn()` (integrations/slack_common.py, shared with the reporter),
+so `<!channel>` in a log line prints as text and a label cannot forge a link. Slack's limits are
+enforced here, not hoped for: at most 50 blocks, 3,000 characters a section, 150 a header; long
+alert lists end with "… and N more".
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from alert_receiver.enrichment import Analysis, LogContext
 from alert_receiver.model import Incident
 from alert_receiver.payload import SEVERITY_ORDER, Alert
 from integrations.alertmanager import silence_url
+from integrations.slack_common import escape_mrkdwn
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -56,11 +59,6 @@ class Links:
     alertmanager_url: str = ""  # used when the payload has no externalURL
 
 
-def escape(text: object) -> str:
-    """Slack's three control characters; the only escaping its mrkdwn needs."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def plain(text: object, limit: int = MAX_HEADER) -> str:
     """For plain_text fields (headers): no markup is parsed there, so only cut it to size."""
     return _cut(str(text).replace("\n", " "), limit)
@@ -69,10 +67,10 @@ def plain(text: object, limit: int = MAX_HEADER) -> str:
 def link(url: str, label: str) -> str:
     """`<url|label>` for http(s) URLs only; anything else is shown as text, not linked."""
     if not re.match(r"^https?://", url or ""):
-        return escape(label)
+        return escape_mrkdwn(label)
     safe = urllib.parse.quote(url, safe=":/?#[]@!$&'()*+,;=%~-._")
     safe = safe.replace("&", "&amp;").replace("|", "%7C")
-    return f"<{safe}|{escape(label)}>"
+    return f"<{safe}|{escape_mrkdwn(label)}>"
 
 
 def _cut(text: str, limit: int, suffix: str = "…") -> str:
@@ -121,10 +119,10 @@ def title(incident: Incident) -> str:
 def fallback_text(incident: Incident, mention: str = "") -> str:
     """The notification text (phone lock screens, screen readers); escaped like the rest."""
     sev = "" if incident.resolved else f" [{worst(incident.firing)}]"
-    text = escape(title(incident) + sev)
+    text = escape_mrkdwn(title(incident) + sev)
     common = incident.common_annotations.get("summary")
     if common:
-        text += " " + escape(_cut(common, 200))
+        text += " " + escape_mrkdwn(_cut(common, 200))
     if mention and not incident.resolved and worst(incident.firing) == "critical":
         text = f"{mention} {text}"  # a trusted setting (SLACK_CRITICAL_MENTION), not escaped
     return text
@@ -163,14 +161,14 @@ def _links(alert: Alert, incident: Incident, links: Links) -> list[str]:
 def _alert_line(a: Alert, common: Mapping[str, str], tz: ZoneInfo, now: datetime) -> str:
     emoji = RESOLVED[0] if not a.firing else SEVERITY.get(a.severity, SEVERITY["none"])[0]
     own = [
-        f"`{escape(k)}={escape(_cut(a.labels[k], 80))}`"
+        f"`{escape_mrkdwn(k)}={escape_mrkdwn(_cut(a.labels[k], 80))}`"
         for k in KEY_LABELS
         if k in a.labels and common.get(k) != a.labels[k]
     ]
-    text = f"{emoji} *{escape(a.name)}* " + " ".join(own)
+    text = f"{emoji} *{escape_mrkdwn(a.name)}* " + " ".join(own)
     summary = a.annotations.get("summary")
     if summary:
-        text += f" — {escape(_cut(summary, 200))}"
+        text += f" — {escape_mrkdwn(_cut(summary, 200))}"
     if a.firing:
         age = duration((now - a.starts_at).total_seconds())
         text += f" _(since {a.starts_at.astimezone(tz):%H:%M}, {age})_"
@@ -180,42 +178,39 @@ def _alert_line(a: Alert, common: Mapping[str, str], tz: ZoneInfo, now: datetime
     return text
 
 
-def _log_block(logs: Mapping[str, Any] | None, tz: ZoneInfo, pending: bool) -> str:
+def _log_block(logs: LogContext | None, tz: ZoneInfo, pending: bool) -> str:
     if logs is None:
         return "*Logs* _(asking Loki…)_" if pending else ""
-    status = logs.get("status")
-    if status == "disabled":
+    if logs.status == "disabled":
         return ""
-    lines = logs.get("lines") or []
-    if not lines:
-        return f"*Logs:* {escape(logs.get('reason') or status)}"
+    if not logs.lines:
+        return f"*Logs:* {escape_mrkdwn(logs.reason or logs.status)}"
     head = "*Logs* (Loki, error lines first"
-    window = logs.get("window")
-    if window:
-        start, end = (datetime.fromisoformat(w).astimezone(tz) for w in window)
+    if logs.window:
+        start, end = (w.astimezone(tz) for w in logs.window)
         head += f", {start:%H:%M} to {end:%H:%M %Z}"
     head += ")"
-    if logs.get("reason"):
-        head += f" _{escape(logs['reason'])}_"
+    if logs.reason:
+        head += f" _{escape_mrkdwn(logs.reason)}_"
     body = []
-    for x in lines:
-        t = datetime.fromisoformat(x["time"]).astimezone(tz)
-        mark = "!" if x.get("error") else " "
-        body.append(f"{mark} {t:%H:%M:%S} {x['source']} {x['line']}".replace("```", "'''"))
-    text = escape("\n".join(body))
+    for x in logs.lines:
+        t = x.time.astimezone(tz)
+        mark = "!" if x.error else " "
+        body.append(f"{mark} {t:%H:%M:%S} {x.source} {x.line}".replace("```", "'''"))
+    text = escape_mrkdwn("\n".join(body))
     room = MAX_SECTION - len(head) - 10
     return f"{head}\n```{_cut(text, room, suffix=' …')}```"
 
 
-def _analysis_block(analysis: Mapping[str, Any] | None, pending: bool) -> str:
+def _analysis_block(analysis: Analysis | None, pending: bool) -> str:
     if analysis is None:
         return "*Analysis* _(in progress…)_" if pending else ""
-    text = analysis.get("text") or ""
+    text = analysis.text
     # Models write **bold**; Slack's mrkdwn wants *bold*. Headings become bold lines.
-    text = re.sub(r"\*\*(.+?)\*\*", r"*\1*", escape(text))
+    text = re.sub(r"\*\*(.+?)\*\*", r"*\1*", escape_mrkdwn(text))
     text = re.sub(r"^#+\s*(.+)$", r"*\1*", text, flags=re.MULTILINE)
-    if analysis.get("kind") == "ai":
-        head = f"*🤖 AI analysis* _(Bedrock, {escape(analysis.get('model') or '')})_"
+    if analysis.ai:
+        head = f"*🤖 AI analysis* _(Bedrock, {escape_mrkdwn(analysis.model or '')})_"
     else:
         head = "*📋 Summary* _(rule-based, not AI)_"
     return f"{head}\n{text}"
@@ -223,9 +218,9 @@ def _analysis_block(analysis: Mapping[str, Any] | None, pending: bool) -> str:
 
 def render_blocks(
     incident: Incident,
-    analysis: Mapping[str, Any] | None,
+    analysis: Analysis | None,
     *,
-    logs: Mapping[str, Any] | None = None,
+    logs: LogContext | None = None,
     links: Links = Links(),
     tz: ZoneInfo | None = None,
     now: datetime | None = None,
@@ -252,18 +247,18 @@ def render_blocks(
     else:
         state = (
             f"*Status:* firing ({len(firing)} of {len(alerts)})"
-            f"  •  *Severity:* {escape(worst(firing))}"
+            f"  •  *Severity:* {escape_mrkdwn(worst(firing))}"
         )
     blocks.append(_section(f"{state}\n*Started:* {when(started, tz)}"))
     notes = incident.common_annotations or lead.annotations
     summary, description = notes.get("summary"), notes.get("description")
     if summary or description:
-        text = f"*{escape(_cut(summary, 300))}*" if summary else ""
+        text = f"*{escape_mrkdwn(_cut(summary, 300))}*" if summary else ""
         if description:
-            text += ("\n" if text else "") + escape(description)
+            text += ("\n" if text else "") + escape_mrkdwn(description)
         blocks.append(_section(text))
     fields = [
-        {"type": "mrkdwn", "text": f"*{escape(k)}*\n{escape(_cut(common[k], 200))}"}
+        {"type": "mrkdwn", "text": f"*{escape_mrkdwn(k)}*\n{escape_mrkdwn(_cut(common[k], 200))}"}
         for k in KEY_LABELS
         if k in common
     ][:10]
@@ -294,8 +289,8 @@ def render_blocks(
             blocks.append(_section(text))
     blocks.append(
         _context(
-            f"Alertmanager group `{escape(incident.group_id)}`"
-            f" · receiver {escape(incident.receiver)}"
+            f"Alertmanager group `{escape_mrkdwn(incident.group_id)}`"
+            f" · receiver {escape_mrkdwn(incident.receiver)}"
             f" · updated {now.astimezone(tz):%H:%M:%S %Z}"
         )
     )
@@ -317,7 +312,7 @@ def _fit(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def render_message(
     incident: Incident,
-    analysis: Mapping[str, Any] | None,
+    analysis: Analysis | None,
     *,
     mention: str = "",
     **kwargs: Any,
@@ -339,16 +334,20 @@ def render_reply(resolved: list[Alert], joined: list[Alert], tz: ZoneInfo) -> st
     for a in resolved[:20]:
         lasted = duration(((a.ends_at or a.starts_at) - a.starts_at).total_seconds())
         where = " ".join(
-            f"`{escape(k)}={escape(_cut(a.labels[k], 60))}`" for k in KEY_LABELS if k in a.labels
+            f"`{escape_mrkdwn(k)}={escape_mrkdwn(_cut(a.labels[k], 60))}`"
+            for k in KEY_LABELS
+            if k in a.labels
         )
-        lines.append(f"{RESOLVED[0]} Resolved: *{escape(a.name)}* {where} (lasted {lasted})")
+        lines.append(f"{RESOLVED[0]} Resolved: *{escape_mrkdwn(a.name)}* {where} (lasted {lasted})")
     for a in joined[:20]:
         emoji = SEVERITY.get(a.severity, SEVERITY["none"])[0]
         where = " ".join(
-            f"`{escape(k)}={escape(_cut(a.labels[k], 60))}`" for k in KEY_LABELS if k in a.labels
+            f"`{escape_mrkdwn(k)}={escape_mrkdwn(_cut(a.labels[k], 60))}`"
+            for k in KEY_LABELS
+            if k in a.labels
         )
         since = a.starts_at.astimezone(tz)
-        lines.append(f"{emoji} Firing: *{escape(a.name)}* {where} since {since:%H:%M %Z}")
+        lines.append(f"{emoji} Firing: *{escape_mrkdwn(a.name)}* {where} since {since:%H:%M %Z}")
     more = max(0, len(resolved) - 20) + max(0, len(joined) - 20)
     if more:
         lines.append(f"… and {more} more")
@@ -356,27 +355,27 @@ def render_reply(resolved: list[Alert], joined: list[Alert], tz: ZoneInfo) -> st
 
 
 def render_followup(
-    incident: Incident, analysis: Mapping[str, Any], logs: Mapping[str, Any] | None, tz: ZoneInfo
+    incident: Incident, analysis: Analysis, logs: LogContext | None, tz: ZoneInfo
 ) -> dict[str, Any]:
     """For an incoming webhook, which cannot update: the analysis as a message of its own."""
-    blocks = [_section(f"Analysis for *{escape(title(incident))}*")]
+    blocks = [_section(f"Analysis for *{escape_mrkdwn(title(incident))}*")]
     log_text = _log_block(logs, tz, pending=False)
     if log_text:
         blocks.append(_section(log_text))
     blocks.append(_section(_analysis_block(analysis, pending=False)))
-    text = f"Analysis: {escape(title(incident))}"
+    text = f"Analysis: {escape_mrkdwn(title(incident))}"
     return {"text": text, "attachments": [{"color": "#9E9EA6", "blocks": blocks, "fallback": text}]}
 
 
 def render_analysis_message(
-    analysis: Mapping[str, Any], summary: str, tz: ZoneInfo
+    analysis: Analysis, summary: str, tz: ZoneInfo, requested: datetime
 ) -> dict[str, Any]:
-    """`POST /api/v1/analyze`'s result, when it is posted to Slack."""
+    """An on-demand analysis of the cluster state (ondemand.py), when it is posted to Slack."""
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": "🔎 Cluster state analysis"}},
-        _section(escape(summary)),
+        _section(escape_mrkdwn(summary)),
         _section(_analysis_block(analysis, pending=False)),
-        _context(f"requested at {datetime.now(UTC).astimezone(tz):%Y-%m-%d %H:%M %Z}"),
+        _context(f"requested at {requested.astimezone(tz):%Y-%m-%d %H:%M %Z}"),
     ]
     return {
         "text": "Cluster state analysis",

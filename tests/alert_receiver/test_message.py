@@ -9,9 +9,11 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from alert_receiver.enrichment import Analysis, LogContext, LogLine
+from alert_receiver.message import Links, link, render_blocks, render_message
 from alert_receiver.model import Incident
 from alert_receiver.payload import parse_webhook
-from alert_receiver.slack import Links, escape, link, render_blocks, render_message
+from integrations.slack_common import escape_mrkdwn
 from tests.alert_receiver.payloads import alert, webhook
 from tests.fakes.slack import block_problems
 
@@ -31,14 +33,9 @@ def test_a_huge_group_stays_within_slack_limits_and_says_how_many_are_hidden():
     ]
     inc = incident_of(*alerts)
     inc.truncated_alerts = 20
-    logs = {
-        "status": "ok",
-        "lines": [
-            {"time": "2024-01-01T00:00:00+00:00", "source": "a", "line": "l" * 300, "error": True}
-        ]
-        * 40,
-    }
-    blocks = render_blocks(inc, {"kind": "ai", "text": "y" * 10000, "model": "m"}, logs=logs)
+    line = LogLine(datetime(2024, 1, 1, tzinfo=UTC), "a", "l" * 300, True)
+    logs = LogContext("ok", lines=(line,) * 40)
+    blocks = render_blocks(inc, Analysis("ai", "y" * 10000, "m"), logs=logs)
     assert block_problems(blocks) == []
     assert "… and 295 more alerts in this group" in json.dumps(blocks, ensure_ascii=False)
 
@@ -47,7 +44,7 @@ def test_a_huge_group_stays_within_slack_limits_and_says_how_many_are_hidden():
 @given(st.text(max_size=4000), st.text(max_size=300), st.integers(1, 80))
 def test_any_text_and_group_size_is_valid_block_kit(description, label, n):
     alerts = [alert(pod=f"{label}{i}", annotations={"description": description}) for i in range(n)]
-    blocks = render_blocks(incident_of(*alerts), {"kind": "rules", "text": description})
+    blocks = render_blocks(incident_of(*alerts), Analysis("rules", description))
     assert block_problems(blocks) == []
 
 
@@ -65,7 +62,7 @@ def test_started_at_in_seoul_and_links():
 
 
 def test_escape_and_link_cannot_be_abused():
-    assert escape("<!channel> & <@U1>") == "&lt;!channel&gt; &amp; &lt;@U1&gt;"
+    assert escape_mrkdwn("<!channel> & <@U1>") == "&lt;!channel&gt; &amp; &lt;@U1&gt;"
     assert link("javascript:alert(1)", "x") == "x"
     assert link("http://a/b?x=1&y=<2>|3", "t") == "<http://a/b?x=1&amp;y=%3C2%3E%7C3|t>"
 
