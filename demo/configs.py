@@ -43,8 +43,10 @@ def prometheus_config(
     alertmanager: str,
     node: str,
     cluster: str = "demo",
+    node_exporter: str = "",
 ) -> str:
-    """Prometheus scraping the exporter (5 s / 4 s) and the receiver, alerting to Alertmanager."""
+    """Prometheus scraping the exporter (5 s / 4 s), the receiver and node_exporter, alerting to
+    Alertmanager."""
     config = {
         "global": {
             "scrape_interval": "15s",
@@ -69,4 +71,12 @@ def prometheus_config(
             },
         ],
     }
+    if node_exporter:  # scraped as a plain PodMonitor would: `instance` is its address
+        config["scrape_configs"].append(  # type: ignore[attr-defined]
+            {
+                "job_name": "node-exporter",
+                "scrape_interval": "5s",
+                "static_configs": [{"targets": [node_exporter]}],
+            }
+        )
     return json.dumps(config, indent=2) + "\n"

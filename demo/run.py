@@ -1,11 +1,12 @@
 """The local demo: the whole pack on loopback, started and stopped with one command.
 
 Starts a small fake workload, HAProxy in front of it, the healthcheck exporter probing them (one
-target is down on purpose), Prometheus scraping the exporter and the receiver with the generated
-rules, Alertmanager with the shipped k8s/alertmanager/alertmanager.yml routing to alert-receiver,
-which writes to a local Slack sink (demo-out/slack/) unless SLACK_BOT_TOKEN and SLACK_CHANNEL are
-set; then a daily report from the local Prometheus (demo-out/reports/). Every daemon listens on
-127.0.0.1 only; configs and logs go to demo-out/. Ctrl-C stops everything.
+target is down on purpose), Debian's node_exporter for this machine, Prometheus scraping them and
+the receiver with the generated rules, Alertmanager with the shipped
+k8s/alertmanager/alertmanager.yml routing to alert-receiver, which writes to a local Slack sink
+(demo-out/slack/) unless SLACK_BOT_TOKEN and SLACK_CHANNEL are set; then a daily report from the
+local Prometheus (demo-out/reports/), this machine named in it by its host name. Every daemon
+listens on 127.0.0.1 only; configs and logs go to demo-out/. Ctrl-C stops everything.
 
     python demo/run.py               # run until Ctrl-C
     python demo/run.py --check       # start, verify the alert loop and the report, stop (tests)
@@ -53,6 +54,7 @@ class Demo:
             "nothing": base + 6,  # the target that is down on purpose
             "alertmanager": base + 7,
             "receiver": base + 8,
+            "node_exporter": base + 9,
         }
         self.procs: list[tuple[str, subprocess.Popen]] = []
         self.reporter: subprocess.Popen | None = None
@@ -114,6 +116,7 @@ backend web
                 f"127.0.0.1:{p['receiver']}",
                 f"127.0.0.1:{p['alertmanager']}",
                 node=socket.gethostname(),
+                node_exporter=f"127.0.0.1:{p['node_exporter']}",
             )
         )
         token_file = self.out / "receiver-token"
@@ -156,8 +159,16 @@ backend web
             *("--out", str(self.out / "reports"), "--no-send"),
         ]
 
-    def start_reporter(self) -> None:
-        """The daily report, to date, from the local Prometheus; in the background."""
+    def start_reporter(self, timeout: float = 45) -> None:
+        """The daily report, to date, from the local Prometheus; in the background, once the
+        node-usage rules have recorded this machine's CPU (two node_exporter scrapes)."""
+        deadline = time.monotonic() + timeout
+        while not self.query("instance:node_cpu_utilisation:rate5m"):
+            if time.monotonic() > deadline:
+                print("demo: no node usage recorded yet; the report will say so", flush=True)
+                break
+            self.check_alive()
+            time.sleep(1)
         env = {"PROMETHEUS_URL": self.url("prometheus"), "REPORT_KUBERNETES": "off"}
         self.reporter = self.popen("reporter", self.reporter_command(), env)
 
@@ -169,6 +180,16 @@ backend web
             [py, "demo/workload.py", "--web-port", str(p["web"]), "--db-port", str(p["db"])],
         )
         self.start("haproxy", [_which("haproxy"), "-db", "-f", str(self.out / "haproxy.cfg")])
+        self.start(
+            "node-exporter",
+            [
+                _which("prometheus-node-exporter"),
+                f"--web.listen-address=127.0.0.1:{p['node_exporter']}",
+                # what the rules and the report read, nothing else: fast to scrape
+                *("--collector.disable-defaults", "--collector.cpu", "--collector.meminfo"),
+                *("--collector.filesystem", "--collector.uname"),
+            ],
+        )
         self.start(
             "exporter",
             [
@@ -321,13 +342,26 @@ def check(demo: Demo, timeout: float = 75) -> int:
     print(f"slack sink: {len(paged)} HealthcheckProbeFailed post(s) for payments-db")
     pdf = wait_reporter(demo, max(5.0, deadline - time.monotonic()))
     print(f"report: {pdf}")
-    return 0 if found == expected and paged and pdf else 1
+    nodes = _report_nodes(pdf) if pdf else []
+    print(f"report nodes: {nodes}")
+    return 0 if found == expected and paged and pdf and nodes else 1
+
+
+def _report_nodes(pdf: Path) -> list[str]:
+    """The nodes the report's nodes table names (its CSV beside the PDF)."""
+    import csv
+
+    table = pdf.with_name(pdf.stem + "-nodes.csv")
+    if not table.exists():
+        return []
+    with table.open(encoding="utf-8-sig", newline="") as f:
+        return [row[0] for row in list(csv.reader(f))[1:]]
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", type=Path, default=ROOT / "demo-out")
-    p.add_argument("--port-base", type=int, default=19090, help="first of 9 loopback ports")
+    p.add_argument("--port-base", type=int, default=19090, help="first of 10 loopback ports")
     p.add_argument("--check", action="store_true", help="start, verify, stop; exit 0 if healthy")
     args = p.parse_args()
     demo = Demo(args.out.resolve(), args.port_base)

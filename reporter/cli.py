@@ -99,11 +99,7 @@ def _options(settings: Settings) -> Options:
     return Options(
         cluster=settings.cluster_name,
         top_n=settings.top_n,
-        queries=Queries(
-            extra=check_matchers(settings.prometheus_selector),
-            ksm=rules.selectors.kube_state_metrics,
-            quantile=rules.istio.latency_quantile,
-        ),
+        queries=Queries(extra=check_matchers(settings.prometheus_selector), rules=rules),
         logs=LogQuery(
             selector=settings.loki_selector,
             logs=rules.logs,

@@ -2,7 +2,9 @@
 
 UTF-8 with a byte-order mark, which is what makes Excel open Korean text as Korean rather than
 mojibake; CRLF line ends (the csv module's default, what Excel writes). The cells are the PDF
-table's cells (`reporter.tables`), every row, so the two never disagree.
+table's cells (`reporter.tables`), every row, so the two never disagree, written as data: plain
+numbers (no thousands separators, a dot as decimal mark, the unit in the header only), empty
+where the PDF prints "-", times in ISO 8601 with their offset.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ def write_csv(path: Path, table: Table) -> Path:
     with path.open("w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(table.columns)
-        writer.writerows([cell.text for cell in row] for row in table.rows)
+        writer.writerows([cell.csv for cell in row] for row in table.rows)
     return path
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from integrations.errors import IntegrationError
 from integrations.prometheus import PrometheusClient
-from reporter import prom, thresholds
+from reporter import node_names, peaks, prom, series, thresholds
 from reporter.clients import Clients
 from reporter.logs import LogQuery, collect_logs, error_total
 from reporter.model import NOT_CONFIGURED, SECTION_SOURCE, Inventory, Previous, ReportData
@@ -82,14 +82,35 @@ def fetch(
     opts = options or Options()
     prev = previous(period)
     generated = clock() if clock else datetime.now(period.start.tzinfo)
-    q = opts.queries
     jobs: dict[str, Callable[[], Any]] = {}
     missing: dict[str, str] = {}
     sources = {"prometheus": "", "kubernetes": "", "loki": ""}
+    at, pat = period.end, prev.end
 
+    # First what the queries depend on: which series cover each period, the alerts' thresholds.
     counter = _Counting(clients.prometheus) if clients.prometheus else None
+    first: dict[str, Callable[[], Any]] = {}
     if counter is not None:
-        at, pat = period.end, prev.end
+        base = opts.queries
+        first["coverage"] = lambda: counter.query(base.coverage(period), at)
+        first["prev_coverage"] = lambda: counter.query(base.coverage(prev), pat)
+        first["names"] = lambda: counter.query(node_names.query(base, period), at)
+    if clients.prometheus is not None:
+        first["rules"] = clients.prometheus.alerting_rules  # not a query: not counted
+    known, errors = _run(first, opts.workers)
+    if "rules" in errors:  # the thresholds come from the rules config instead: not a gap
+        log.info(
+            "no alerting rules from Prometheus (%s): thresholds from the config", errors["rules"]
+        )
+        del errors["rules"]
+    alert_thresholds = thresholds.resolve(known.get("rules"), opts.rules)
+    cur_modes = series.modes(known.get("coverage", ()), period, opts.rules)
+    prev_modes = series.modes(known.get("prev_coverage", ()), prev, opts.rules)
+    step = series.RAW_STEPS[period.kind]
+    q = replace(opts.queries, modes=cur_modes, step=step)
+    qp = replace(opts.queries, modes=prev_modes, step=step)
+
+    if counter is not None:
 
         def instant(build: Callable[[Period], str], p: Period, t: datetime):
             return lambda: counter.query(build(p), t)
@@ -107,6 +128,7 @@ def fetch(
             ("cluster", q.cluster),
             ("nodes", q.nodes),
             ("containers", q.containers),
+            ("container_memory", q.container_memory),
             ("restarts", q.restarts),
             ("stages", q.stages),
             ("services", q.services),
@@ -115,29 +137,35 @@ def fetch(
         ):
             jobs[name] = instant(build, period, at)
         for name, build in (
-            ("cluster", q.cluster),
-            ("restarts", q.restarts),
-            ("stages", q.stages),
-            ("services", q.services),
-            ("probes", q.probes),
-            ("alerts", q.alerts),
+            ("cluster", qp.cluster),
+            ("restarts", qp.restarts),
+            ("stages", qp.stages),
+            ("services", qp.services),
+            ("probes", qp.probes),
+            ("alerts", qp.alerts),
         ):
             jobs[f"prev_{name}"] = instant(build, prev, pat)
         if period.start + period.step <= period.end:  # a report minutes old has no chart
             jobs["charts"] = lambda: counter.query_range(
                 q.charts(period), period.start + period.step, period.end, period.step
             )
+        hours = peaks.hourly_range(period)
+        if hours is not None:
+            jobs["hourly"] = lambda: counter.query_range(peaks.hourly(q, q.quantile), *hours)
+        beyond, when = peaks.crossings(q, alert_thresholds), peaks.crossings_range(q, period)
+        if beyond and when is not None:
+            jobs["crossings"] = lambda: counter.query_range(beyond, *when)
     if clients.kubernetes is not None:
         kube = clients.kubernetes
         jobs["inventory"] = lambda: Inventory(tuple(kube.nodes()), kube.pods_by_phase())
-    if clients.prometheus is not None:
-        jobs["rules"] = clients.prometheus.alerting_rules  # not a query: not counted
     if clients.loki is not None:
         loki = clients.loki
         jobs["logs"] = lambda: collect_logs(loki, opts.logs, period, opts.redactor)
         jobs["prev_logs"] = lambda: error_total(loki, opts.logs, prev)
 
-    results, errors = _run(jobs, opts.workers)
+    results, later = _run(jobs, opts.workers)
+    errors.update(later)
+    results.update(known)
 
     for source in sources:
         reason = clients.unavailable.get(source) or (
@@ -154,6 +182,7 @@ def fetch(
         "charts": "usage",
         "pods": "workloads",
         "containers": "workloads",
+        "container_memory": "workloads",
         "restarts": "restarts",
         "stages": "traffic",
         "services": "traffic",
@@ -161,12 +190,11 @@ def fetch(
         "alerts": "alerts",
         "inventory": "inventory",
         "logs": "logs",
+        "coverage": "usage",
+        "names": "usage",
+        "hourly": "usage",
+        "crossings": "alerts",
     }
-    if "rules" in errors:  # the thresholds come from the rules config instead: not a gap
-        log.info(
-            "no alerting rules from Prometheus (%s): thresholds from the config", errors["rules"]
-        )
-        del errors["rules"]
     for job, err in errors.items():
         section = "comparison" if job.startswith("prev_") else job_sections[job]
         missing.setdefault(section, str(err))
@@ -179,13 +207,14 @@ def fetch(
         previous=prev,
         cluster=opts.cluster,
         generated_at=generated,
-        thresholds=thresholds.resolve(results.get("rules"), opts.rules),
+        thresholds=alert_thresholds,
         missing=missing,
         sources=sources,
         links=dict(opts.links),
         queries=counter.count if counter else 0,
+        raw_sections=series.section_sources(cur_modes),
     )
-    data = _fill(data, results, opts)
+    data = _fill(data, results, opts, q.resolution_seconds)
     if not data.cluster:
         data = replace(data, cluster="kubernetes")
     if "prev_cluster" in results:
@@ -219,29 +248,50 @@ def _run(
     return results, errors
 
 
-def _fill(data: ReportData, r: Mapping[str, Any], opts: Options) -> ReportData:
+def _fill(data: ReportData, r: Mapping[str, Any], opts: Options, step: int) -> ReportData:
+    """The report's sections from the queries' answers; `step`: the crossings' resolution."""
     seconds = data.period.seconds
     changes: dict[str, Any] = {}
+    name_of = node_names.namer(r.get("names", ()))
+    worst = peaks.worst_hours(r.get("hourly", ()), data.period.start.tzinfo)
     if "cluster" in r:
         changes["cluster_usage"] = prom.parse_cluster(r["cluster"])
     if "nodes" in r:
-        changes["nodes"] = prom.parse_nodes(r["nodes"])
+        changes["nodes"] = tuple(
+            replace(
+                n,
+                name=name_of(n.instance),
+                cpu_worst_hour=worst.get(("cpu", n.instance)),
+                memory_worst_hour=worst.get(("memory", n.instance)),
+            )
+            for n in prom.parse_nodes(r["nodes"])
+        )
         if not data.cluster:  # the series' own `cluster` label
             changes["cluster"] = prom.cluster_label(r["nodes"])
     if "charts" in r:
         changes["usage_series"], changes["error_series"] = prom.parse_charts(r["charts"])
     if "pods" in r:
         changes["top_pods_cpu"], changes["top_pods_memory"] = prom.parse_pods(r["pods"], opts.top_n)
-    if "containers" in r:
-        changes["containers"] = prom.parse_containers(r["containers"], opts.top_n)
+    if "containers" in r and "container_memory" in r:
+        both = [*r["containers"], *r["container_memory"]]
+        changes["containers"] = prom.parse_containers(both, opts.top_n)
     if "restarts" in r:
         changes["restarts"] = prom.parse_restarts(r["restarts"])
     if "stages" in r:
         changes["stages"] = prom.parse_stages(r["stages"], seconds)
     if "services" in r:
-        changes["services"], changes["latency_overall"] = prom.parse_services(
-            r["services"], seconds
+        services, changes["latency_overall"] = prom.parse_services(r["services"], seconds)
+        changes["services"] = tuple(
+            replace(
+                s,
+                error_worst_hour=worst.get(("errors", s.namespace, s.service)),
+                latency_worst_hour=worst.get(("latency", s.namespace, s.service)),
+            )
+            for s in services
         )
+    if "crossings" in r:
+        tz = data.period.start.tzinfo
+        changes["crossings"] = peaks.parse_crossings(r["crossings"], name_of, tz, step)
     if "probes" in r:
         changes["probes"] = prom.parse_probes(r["probes"])
     if "alerts" in r:

@@ -6,6 +6,8 @@ its unit ("12.3%", "450 ms", "1,234") and its change from the previous period ("
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from reporter.i18n import t
 from reporter.model import Figure
 
@@ -15,6 +17,28 @@ def num(value: float | None, digits: int = 1) -> str:
         return "-"
     out = f"{value:,.{digits}f}"
     return out.lstrip("-") if out.lstrip("-").strip("0.,") == "" else out
+
+
+def plain(value: float | None, digits: int = 1) -> str:
+    """A number as data (CSV): no separators, a dot, no unit; "" for none."""
+    if value is None:
+        return ""
+    out = f"{value:.{digits}f}"
+    return out.lstrip("-") if out.lstrip("-").strip("0.") == "" else out
+
+
+def short_time(value: datetime, lang: str) -> str:
+    """A time within a report's period, as a table prints it: "11/01 14:05"."""
+    return f"{value:%m/%d %H:%M}"
+
+
+def duration(minutes: float, lang: str) -> str:
+    """90 -> "1h 30m" ("1시간 30분" in Korean)."""
+    hours, rest = divmod(round(minutes), 60)
+    h, m = ("시간", "분") if lang == "ko" else ("h", "m")
+    if hours and rest:
+        return f"{hours}{h} {rest}{m}"
+    return f"{hours}{h}" if hours else f"{rest}{m}"
 
 
 def pct(ratio: float | None, digits: int = 1) -> str:

@@ -109,6 +109,26 @@ STRINGS: dict[str, tuple[str, str]] = {
         "알림 임계값: 보고서가 비교하는 값",
         "Alert thresholds: what this report compares with",
     ),
+    "table.crossings": (
+        "임계값을 넘은 시간 (5분 단위, 알림과 같은 비교)",
+        "Time beyond a threshold (5-minute steps, the alert's own comparison)",
+    ),
+    "crossings.none": (
+        "이 기간에 임계값을 넘은 노드나 서비스가 없습니다.",
+        "No node or service went beyond a threshold in this period.",
+    ),
+    "table.node_hours": ("노드별 가장 바빴던 1시간", "Each node's worst hour"),
+    "table.service_hours": ("서비스별 가장 나빴던 1시간", "Each service's worst hour"),
+    "raw.raw": (
+        "이 섹션의 수치는 기록 규칙의 시계열이 없어 원시 시계열에서 같은 식으로 계산했습니다.",
+        "The figures of this section were computed from raw series, with the recording rules' "
+        "own expressions: the rules have not recorded this period.",
+    ),
+    "raw.mixed": (
+        "이 섹션의 수치 일부는 기록 규칙이 기록하기 전 구간을 원시 시계열에서 계산했습니다.",
+        "Part of this section's figures were computed from raw series, for the part of the "
+        "period before the recording rules recorded it.",
+    ),
     "table.cluster_usage": ("클러스터 사용률 (%)", "Cluster usage (%)"),
     "table.nodes": (
         "노드별 CPU, 메모리, 디스크 사용률 (%)",
@@ -136,8 +156,22 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Most frequent error messages (from the latest {sampled} lines)",
     ),
     "col.area": ("항목", "Measure"),
+    "col.address": ("주소", "Address"),
+    "col.subject": ("대상", "Node or service"),
+    "col.level": ("수준", "Level"),
+    "col.minutes_beyond": ("넘은 시간 (분)", "Beyond (min)"),
+    "col.from": ("처음", "From"),
+    "col.to": ("마지막", "To"),
+    "col.cpu_worst": ("CPU 최악 1시간 (%)", "CPU worst hour (%)"),
+    "col.cpu_worst_at": ("CPU 최악 시작", "CPU worst from"),
+    "col.memory_worst": ("메모리 최악 1시간 (%)", "Memory worst hour (%)"),
+    "col.memory_worst_at": ("메모리 최악 시작", "Memory worst from"),
+    "col.error_worst": ("5xx 최악 1시간 (%)", "5xx worst hour (%)"),
+    "col.error_worst_at": ("5xx 최악 시작", "5xx worst from"),
+    "col.latency_worst": ("p95 최악 1시간 (ms)", "p95 worst hour (ms)"),
+    "col.latency_worst_at": ("p95 최악 시작", "p95 worst from"),
     "col.warning": ("주의", "Warning"),
-    "col.critical": ("심각", "Critical"),
+    "col.critical": ("위험", "Critical"),
     "col.for": ("지속", "For"),
     "area.cpu": ("노드 CPU 사용률 (%)", "Node CPU usage (%)"),
     "area.memory": ("노드 메모리 사용률 (%)", "Node memory usage (%)"),
@@ -254,6 +288,16 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Average cluster CPU usage was {cpu} and memory usage {memory}{change}.",
     ),
     "rules.usage_change": (" (CPU {cpu_change}, {compare})", " (CPU {cpu_change} {compare})"),
+    "rules.crossing": (
+        "{subject}의 {what}이(가) {start}부터 {end}까지 {duration} 동안 {level} 임계값"
+        "({threshold})을 넘었습니다.",
+        "{subject}: {what} was beyond the {level} threshold ({threshold}) from {start} to "
+        "{end}, {duration} in all.",
+    ),
+    "rules.more_crossings": (
+        "이 밖에 위험 임계값을 넘은 경우가 {count}건 더 있습니다.",
+        "{count} more went beyond a critical threshold.",
+    ),
     "rules.busiest_node": (
         "가장 바쁜 노드는 {node}로 CPU 최대 {peak}였습니다.",
         "The busiest node was {node}, peaking at {peak} CPU.",

@@ -68,6 +68,8 @@ class AlertThreshold:
     for_: str = ""  # how long it must hold, e.g. "15m"
     alert: str = ""  # the alert that states it, e.g. NodeCPUUsageHigh
     source: str = "config"  # "prometheus": its rules as loaded; "config": rules/config.yaml
+    # severity -> the alert's expression for it, for the time spent beyond (reporter/peaks.py)
+    exprs: Mapping[str, str] = field(default_factory=dict)
 
     def level(self, value: float | None) -> str:
         """ok | warning | critical, as the alert's two rules would judge `value`."""
@@ -116,12 +118,33 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class WorstHour:
+    """The hour of the period with the highest hourly average, and that average."""
+
+    value: float
+    start: datetime
+
+
+@dataclass(frozen=True)
 class NodeUsage:
-    instance: str
+    instance: str  # node_exporter's `instance`: an address, or already the name
     cpu: Stat
     memory: Stat
     disk: Stat  # its fullest filesystem
     disk_mountpoint: str = ""
+    name: str = ""  # the Kubernetes node name, where one is known (reporter/node_names.py)
+    cpu_worst_hour: WorstHour | None = None
+    memory_worst_hour: WorstHour | None = None
+
+    @property
+    def label(self) -> str:
+        """How the report names it: the node name, else the instance."""
+        return self.name or self.instance
+
+    @property
+    def address(self) -> str:
+        """The instance, where it says more than the name ("" where it is the name)."""
+        return "" if self.instance in ("", self.name) else self.instance
 
 
 @dataclass(frozen=True)
@@ -176,6 +199,27 @@ class ServiceTraffic:
     error_ratio: float | None
     latency_avg: float | None  # the configured quantile (p95), ms, averaged over the period
     latency_peak: float | None
+    error_worst_hour: WorstHour | None = None  # the 5xx ratio of its worst hour
+    latency_worst_hour: WorstHour | None = None
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """Time a node or service spent beyond one of its alert's thresholds, as the alert's own
+    expression judges it at the rules' 5-minute resolution (reporter/peaks.py)."""
+
+    area: str  # cpu | memory | disk | error_rate | latency
+    severity: str  # warning | critical
+    subject: str  # the node's name, or namespace/service
+    detail: str  # the filesystem's mount point, ""
+    minutes: float
+    first: datetime  # start of the first 5-minute step beyond
+    last: datetime  # end of the last one
+
+    @property
+    def where(self) -> str:
+        """ "node-3 (/)", "shop/orders"."""
+        return f"{self.subject} ({self.detail})" if self.detail else self.subject
 
 
 @dataclass(frozen=True)
@@ -274,6 +318,7 @@ class ReportData:
     latency_overall: float | None = None
     probes: tuple[ProbeAvailability, ...] = ()
     alerts: tuple[AlertCount, ...] = ()
+    crossings: tuple[Crossing, ...] = ()  # critical first, then the longest
     usage_series: tuple[Series, ...] = ()  # cpu_avg, cpu_max, memory_avg, memory_max
     error_series: tuple[Series, ...] = ()  # 5xx per stage
     inventory: Inventory | None = None
@@ -284,6 +329,8 @@ class ReportData:
     links: Mapping[str, str] = field(default_factory=dict)  # grafana, kiali, prometheus
     queries: int = 0  # Prometheus queries made
     comparable: bool = True  # False: the previous period has too little data to compare with
+    # section -> "raw" (from raw series only) or "mixed" (raw before the rules recorded)
+    raw_sections: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def failed_sources(self) -> dict[str, str]:

@@ -15,7 +15,7 @@ import re
 from typing import Any, Protocol
 
 from integrations.errors import IntegrationError
-from reporter.format import count, num, pct
+from reporter.format import count, duration, num, pct, short_time
 from reporter.i18n import format_period, t
 from reporter.model import Narrative, ReportData
 from runtime.redact import Redactor
@@ -29,7 +29,9 @@ SYSTEM_PROMPT = {
         "사용하고 없는 수치나 사실을 지어내지 마세요. 한국어로 3~5개 문단, 각 문단 2~4문장, "
         "모두 1,200자 이내로 쓰세요. 제목, 목록 기호, 마크다운 없이 평문으로 쓰고 문단은 빈 "
         "줄로 나누세요. 첫 문단은 전체 상태, 다음 문단들은 주의할 점과 가능한 원인, 마지막 "
-        "문단은 권장 조치입니다. 비율은 %로, 이전 기간과의 변화가 있으면 함께 말하세요."
+        "문단은 권장 조치입니다. 비율은 %로, 이전 기간과의 변화가 있으면 함께 말하세요. "
+        "threshold_crossings에 critical이 있으면 첫 문단을 그것으로 시작하세요: 무엇이, "
+        "언제부터 언제까지, 얼마나 오래."
     ),
     "en": (
         "You are an SRE writing a Kubernetes cluster's operations report. Use only the figures "
@@ -37,7 +39,9 @@ SYSTEM_PROMPT = {
         "4 sentences each, under 1,200 characters in all, in plain text without headings, "
         "bullets or markdown, paragraphs separated by a blank line. First the overall state, "
         "then what needs attention and likely causes, last the recommended actions. Give ratios "
-        "in %, and mention the change from the previous period where there is one."
+        "in %, and mention the change from the previous period where there is one. If "
+        "threshold_crossings has critical ones, open with them: what, from when to when, and "
+        "for how long."
     ),
 }
 
@@ -63,6 +67,18 @@ def facts(data: ReportData) -> dict[str, Any]:
             "end": data.period.end.isoformat(),
             "complete": data.period.complete,
         },
+        # first: what crossed a threshold, when and for how long (the report leads with it)
+        "threshold_crossings": [
+            {
+                "subject": c.where,
+                "measure": c.area,
+                "level": c.severity,
+                "minutes": r(c.minutes, 0),
+                "from": c.first.isoformat(),
+                "to": c.last.isoformat(),
+            }
+            for c in data.crossings[:12]
+        ],
         "key_figures": {
             f.key: {
                 "value": r(f.value),
@@ -82,9 +98,10 @@ def facts(data: ReportData) -> dict[str, Any]:
         },
         "nodes": [
             {
-                "node": n.instance,
+                "node": n.label,
                 "cpu_avg_pct": r(_p(n.cpu.avg)),
                 "cpu_peak_pct": r(_p(n.cpu.peak)),
+                "cpu_worst_hour_pct": r(_p(n.cpu_worst_hour.value)) if n.cpu_worst_hour else None,
                 "memory_avg_pct": r(_p(n.memory.avg)),
                 "disk_peak_pct": r(_p(n.disk.peak)),
             }
@@ -117,6 +134,9 @@ def facts(data: ReportData) -> dict[str, Any]:
                 "error_pct": r(_p(s.error_ratio), 3),
                 "p95_ms_avg": r(s.latency_avg, 0),
                 "p95_ms_peak": r(s.latency_peak, 0),
+                "error_pct_worst_hour": r(_p(s.error_worst_hour.value), 3)
+                if s.error_worst_hour
+                else None,
             }
             for s in sorted(data.services, key=lambda s: -(s.error_ratio or 0))[:6]
         ],
@@ -188,6 +208,31 @@ def clean(text: str, redact: Redactor) -> str:
     return text if len(text) <= MAX_CHARS else text[: MAX_CHARS - 3].rstrip() + "..."
 
 
+def _critical_crossings(data: ReportData, lang: str, most: int = 5) -> list[str]:
+    """What crossed a critical threshold, when and for how long: the summary leads with it."""
+    critical = [c for c in data.crossings if c.severity == "critical"]
+    out = []
+    for c in critical[:most]:
+        th = data.thresholds.get(c.area)
+        unit = " ms" if c.area == "latency" else "%"
+        out.append(
+            t(
+                lang,
+                "rules.crossing",
+                subject=c.where,
+                what=re.sub(r"\s*\([^)]*\)$", "", t(lang, f"area.{c.area}")),
+                level=t(lang, "level.critical"),
+                threshold=f"{th.op} {th.critical:g}{unit}" if th else "-",
+                start=short_time(c.first, lang),
+                end=short_time(c.last, lang),
+                duration=duration(c.minutes, lang),
+            )
+        )
+    if len(critical) > most:
+        out.append(t(lang, "rules.more_crossings", count=len(critical) - most))
+    return out
+
+
 def rule_summary(data: ReportData, lang: str) -> str:
     """A few sentences from the figures alone, in the report language."""
 
@@ -195,6 +240,7 @@ def rule_summary(data: ReportData, lang: str) -> str:
         return t(lang, key, **kw)
 
     paragraphs: list[list[str]] = [[], [], [], []]
+    paragraphs[0].extend(_critical_crossings(data, lang))
     cpu, memory = data.figure("cpu_avg"), data.figure("memory_avg")
     if cpu and memory and cpu.value is not None and memory.value is not None:
         change = ""
@@ -216,14 +262,14 @@ def rule_summary(data: ReportData, lang: str) -> str:
     if data.nodes:
         busiest = max(data.nodes, key=lambda n: n.cpu.peak or 0)
         paragraphs[0].append(
-            tr("rules.busiest_node", node=busiest.instance, peak=f"{pct(busiest.cpu.peak)}%")
+            tr("rules.busiest_node", node=busiest.label, peak=f"{pct(busiest.cpu.peak)}%")
         )
         fullest = max(data.nodes, key=lambda n: n.disk.peak or 0)
         if fullest.disk.peak is not None:
             paragraphs[0].append(
                 tr(
                     "rules.disk",
-                    node=fullest.instance,
+                    node=fullest.label,
                     mount=fullest.disk_mountpoint or "-",
                     value=f"{pct(fullest.disk.peak)}%",
                 )

@@ -5,19 +5,12 @@ One query per figure would be 60+ round trips per period; instead each table is 
 columns joined with `or` and told apart by a `stat` label (`label_replace`, which adds a label
 without touching values). Per period that is nine instant queries plus one range query for the
 charts (and one more for the top pods' peaks), and six instant queries for the previous
-period's key figures.
+period's key figures; reporter/peaks.py adds the worst hours and threshold crossings.
 
-The report reads the pack's recorded series (rules/generated/*.rules.yaml) wherever they exist:
-`instance:node_cpu_utilisation:rate5m`, `instance:node_memory_utilisation:ratio`,
-`instance_mountpoint:node_filesystem_used:ratio`,
-`node_namespace_pod_container:container_cpu_usage_seconds_total:sum_rate5m`,
-`node_namespace_pod_container:container_memory_working_set_bytes`,
-`node_namespace_pod_container:container_{cpu_usage,memory_working_set}_per_limit:ratio*`,
-`stage:http_5xx_responses:rate5m`, `destination_service:istio_requests{,_5xx}:rate5m`,
-`destination_service_le:istio_request_duration_milliseconds_bucket:rate5m`,
-`destination_service_quantile:istio_request_duration_milliseconds:histogram_quantile`,
-`kind_target:healthcheck_probe_success:avg`. Only restarts read kube-state-metrics directly.
-Peaks of sums (cluster, pod) use subqueries at the recording rules' 5m resolution.
+The report reads the pack's recorded series (rules/generated/*.rules.yaml) where they cover the
+period, and the raw series they are recorded from where they do not (reporter/series.py): the
+node, container, Istio, 5xx-by-stage and probe series. Only restarts and `ALERTS` are read as
+they are. Peaks of sums (cluster, pod) use subqueries at the recording rules' 5m resolution.
 """
 
 from __future__ import annotations
@@ -27,72 +20,52 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from reporter.period import Period
-
-NODE_CPU = "instance:node_cpu_utilisation:rate5m"
-NODE_MEMORY = "instance:node_memory_utilisation:ratio"
-NODE_DISK = "instance_mountpoint:node_filesystem_used:ratio"
-CONTAINER_CPU = "node_namespace_pod_container:container_cpu_usage_seconds_total:sum_rate5m"
-CONTAINER_MEMORY = "node_namespace_pod_container:container_memory_working_set_bytes"
-CONTAINER_CPU_LIMIT = "node_namespace_pod_container:container_cpu_usage_per_limit:ratio_rate5m"
-CONTAINER_MEMORY_LIMIT = "node_namespace_pod_container:container_memory_working_set_per_limit:ratio"
-STAGE_5XX = "stage:http_5xx_responses:rate5m"
-SERVICE_REQUESTS = "destination_service:istio_requests:rate5m"
-SERVICE_5XX = "destination_service:istio_requests_5xx:rate5m"
-SERVICE_BUCKETS = "destination_service_le:istio_request_duration_milliseconds_bucket:rate5m"
-SERVICE_QUANTILE = (
-    "destination_service_quantile:istio_request_duration_milliseconds:histogram_quantile"
+from reporter.series import (
+    CONTAINER_CPU,
+    CONTAINER_CPU_LIMIT,
+    CONTAINER_MEMORY,
+    CONTAINER_MEMORY_LIMIT,
+    NODE_CPU,
+    NODE_DISK,
+    NODE_MEMORY,
+    PROBE_SUCCESS,
+    SERVICE_5XX,
+    SERVICE_BUCKETS,
+    SERVICE_QUANTILE,
+    SERVICE_REQUESTS,
+    STAGE_5XX,
+    SeriesReader,
+    union,
 )
-PROBE_SUCCESS = "kind_target:healthcheck_probe_success:avg"
+from rules.validation import parse_matchers
+
 RESTARTS = "kube_pod_container_status_restarts_total"
 LAST_TERMINATED = "kube_pod_container_status_last_terminated_reason"
 ALERTS = "ALERTS"
 WATCHDOGS = "Watchdog|HealthcheckWatchdog|InfoInhibitor"
-RESOLUTION = "5m"  # of the recording rules: the step of every subquery over them
 SVC = "destination_service_namespace, destination_service_name"
-_MATCHER = re.compile(r'\s*[a-zA-Z_]\w*\s*(?:=~|!~|!=|=)\s*"(?:[^"\\]|\\.)*"\s*')
 
 
 def check_matchers(text: str) -> str:
     """`a="x", b=~"y"` or empty: extra matchers added to every series the report reads."""
     text = text.strip().strip(",")
-    if text and not all(_MATCHER.fullmatch(p) for p in _split(text)):
-        raise ValueError(f'expected label matchers such as cluster="prod", got {text!r}')
+    parse_matchers(text)  # ValueError says what is wrong
     return text
 
 
-def _split(text: str) -> list[str]:
-    parts, depth, cur, quoted, escape = [], 0, "", False, False
-    for ch in text:
-        if escape:
-            cur, escape = cur + ch, False
-            continue
-        if ch == "\\" and quoted:
-            cur, escape = cur + ch, True
-            continue
-        if ch == '"':
-            quoted = not quoted
-        if ch == "," and not quoted and depth == 0:
-            parts.append(cur)
-            cur = ""
-            continue
-        cur += ch
-    parts.append(cur)
-    return parts
-
-
 @dataclass(frozen=True)
-class Queries:
+class Queries(SeriesReader):
     """Builds each query for a period; `extra` matchers (e.g. `cluster="prod"`) go into every
-    selector, `ksm` selects kube-state-metrics (rules/config.yaml), `quantile` is the latency
-    quantile recorded by the rules."""
+    selector; the rules config gives kube-state-metrics' selector, the latency quantile the
+    rules record, and the raw expressions (reporter/series.py)."""
 
-    extra: str = ""
-    ksm: str = 'job="kube-state-metrics"'
-    quantile: float = 0.95
+    @property
+    def ksm(self) -> str:
+        return self.rules.selectors.kube_state_metrics
 
-    def s(self, metric: str, *matchers: str) -> str:
-        inner = ", ".join(m for m in (*matchers, self.extra) if m)
-        return f"{metric}{{{inner}}}" if inner else metric
+    @property
+    def quantile(self) -> float:
+        return self.rules.istio.latency_quantile
 
     # --- instant queries, evaluated at the period's end -------------------------------------
 
@@ -100,39 +73,39 @@ class Queries:
         r = p.range()
         parts = {}
         for name, metric in (("cpu", NODE_CPU), ("memory", NODE_MEMORY), ("disk", NODE_DISK)):
-            sel = self.s(metric)
-            parts[f"{name}_avg"] = f"avg_over_time({sel}{r})"
-            parts[f"{name}_p95"] = f"quantile_over_time(0.95, {sel}{r})"
-            parts[f"{name}_peak"] = f"max_over_time({sel}{r})"
+            window = self.window(metric, r)
+            parts[f"{name}_avg"] = f"avg_over_time({window})"
+            parts[f"{name}_p95"] = f"quantile_over_time(0.95, {window})"
+            parts[f"{name}_peak"] = f"max_over_time({window})"
         return union(parts)
 
     def cluster(self, p: Period) -> str:
         """Cluster-wide: CPU and memory averaged over nodes, disk of the fullest filesystem."""
-        sub = p.subquery(RESOLUTION)
+        sub = p.subquery(self.resolution)
         parts = {}
         for name, agg, metric in (
             ("cpu", "avg", NODE_CPU),
             ("memory", "avg", NODE_MEMORY),
             ("disk", "max", NODE_DISK),
         ):
-            inner = f"{agg}({self.s(metric)})"
+            inner = f"{agg}({self.series(metric)})"
             parts[f"{name}_avg"] = f"avg_over_time({inner}{sub})"
             parts[f"{name}_p95"] = f"quantile_over_time(0.95, {inner}{sub})"
             parts[f"{name}_peak"] = f"max_over_time({inner}{sub})"
         # How many 5-minute steps had data: a period Prometheus barely covers (the pack was
         # installed last week) is no base for a comparison.
-        parts["coverage"] = f"count_over_time(avg({self.s(NODE_CPU)}){sub})"
+        parts["coverage"] = f"count_over_time(avg({self.series(NODE_CPU)}){sub})"
         return union(parts)
 
     def pods(self, p: Period) -> str:
         """Every pod's average CPU and memory (cheap: no subquery)."""
         r = p.range()
         by = "sum by (namespace, pod, node)"
-        cpu, mem = self.s(CONTAINER_CPU), self.s(CONTAINER_MEMORY)
+        cpu, mem = self.window(CONTAINER_CPU, r), self.window(CONTAINER_MEMORY, r)
         return union(
             {
-                "cpu_avg": f"{by} (avg_over_time({cpu}{r}))",
-                "memory_avg": f"{by} (avg_over_time({mem}{r}))",
+                "cpu_avg": f"{by} (avg_over_time({cpu}))",
+                "memory_avg": f"{by} (avg_over_time({mem}))",
             }
         )
 
@@ -140,10 +113,10 @@ class Queries:
         """Peak CPU and memory of the named pods: the peak of a sum over a pod's containers
         needs a subquery, so it is asked only for the top pods (a month of 500 pods' subqueries
         takes Prometheus 15 s or more)."""
-        sub = p.subquery(RESOLUTION)
+        sub = p.subquery(self.resolution)
         by = "sum by (namespace, pod, node)"
         only = f'pod=~"{alternation(pods)}"'
-        cpu, mem = self.s(CONTAINER_CPU, only), self.s(CONTAINER_MEMORY, only)
+        cpu, mem = self.series(CONTAINER_CPU, only), self.series(CONTAINER_MEMORY, only)
         return union(
             {
                 "cpu_peak": f"max_over_time({by} ({cpu}){sub})",
@@ -152,14 +125,27 @@ class Queries:
         )
 
     def containers(self, p: Period) -> str:
+        """CPU against limits; `container_memory` the same for memory. Two queries rather than
+        one, so Prometheus evaluates them on two cores: over raw series they are the report's
+        slowest."""
         r = p.range()
         by = "max by (namespace, pod, container, node)"
         return union(
             {
-                "cpu_avg": f"{by} (avg_over_time({self.s(CONTAINER_CPU)}{r}))",
-                "cpu_limit_peak": f"{by} (max_over_time({self.s(CONTAINER_CPU_LIMIT)}{r}))",
-                "memory_peak": f"{by} (max_over_time({self.s(CONTAINER_MEMORY)}{r}))",
-                "memory_limit_peak": f"{by} (max_over_time({self.s(CONTAINER_MEMORY_LIMIT)}{r}))",
+                "cpu_avg": f"{by} (avg_over_time({self.window(CONTAINER_CPU, r)}))",
+                "cpu_limit_peak": f"{by} (max_over_time({self.window(CONTAINER_CPU_LIMIT, r)}))",
+            }
+        )
+
+    def container_memory(self, p: Period) -> str:
+        r = p.range()
+        by = "max by (namespace, pod, container, node)"
+        return union(
+            {
+                "memory_peak": f"{by} (max_over_time({self.window(CONTAINER_MEMORY, r)}))",
+                "memory_limit_peak": (
+                    f"{by} (max_over_time({self.window(CONTAINER_MEMORY_LIMIT, r)}))"
+                ),
             }
         )
 
@@ -180,37 +166,36 @@ class Queries:
         )
 
     def stages(self, p: Period) -> str:
-        r = p.range()
-        sel = self.s(STAGE_5XX)
+        window = self.window(STAGE_5XX, p.range())
         return union(
             {
-                "rate_avg": f"sum by (stage) (avg_over_time({sel}{r}))",
-                "rate_peak": f"max by (stage) (max_over_time({sel}{r}))",
+                "rate_avg": f"sum by (stage) (avg_over_time({window}))",
+                "rate_peak": f"max by (stage) (max_over_time({window}))",
             }
         )
 
     def services(self, p: Period) -> str:
         r = p.range()
-        q = self.s(SERVICE_QUANTILE, f'quantile="{self.quantile:g}"')
-        buckets = f"sum by (le) (avg_over_time({self.s(SERVICE_BUCKETS)}{r}))"
+        q = self.window(SERVICE_QUANTILE, r, f'quantile="{self.quantile:g}"')
+        buckets = f"sum by (le) (avg_over_time({self.window(SERVICE_BUCKETS, r)}))"
         return union(
             {
-                "requests": f"sum by ({SVC}) (avg_over_time({self.s(SERVICE_REQUESTS)}{r}))",
-                "errors": f"sum by ({SVC}) (avg_over_time({self.s(SERVICE_5XX)}{r}))",
-                "latency_avg": f"max by ({SVC}) (avg_over_time({q}{r}))",
-                "latency_peak": f"max by ({SVC}) (max_over_time({q}{r}))",
+                "requests": f"sum by ({SVC}) (avg_over_time({self.window(SERVICE_REQUESTS, r)}))",
+                "errors": f"sum by ({SVC}) (avg_over_time({self.window(SERVICE_5XX, r)}))",
+                "latency_avg": f"max by ({SVC}) (avg_over_time({q}))",
+                "latency_peak": f"max by ({SVC}) (max_over_time({q}))",
                 "latency_overall": f"histogram_quantile({self.quantile:g}, {buckets})",
             }
         )
 
     def probes(self, p: Period) -> str:
         r, sub = p.range(), p.subquery("1m")
-        sel = self.s(PROBE_SUCCESS)
+        sel, before = self.series(PROBE_SUCCESS), self.series(PROBE_SUCCESS, offset="1m")
         by = "max by (kind, target)"
-        starts = f"({sel} < 1) unless ({sel} offset 1m < 1)"
+        starts = f"({sel} < 1) unless ({before} < 1)"
         return union(
             {
-                "availability": f"{by} (avg_over_time({sel}{r}))",
+                "availability": f"{by} (avg_over_time({self.window(PROBE_SUCCESS, r)}))",
                 "degraded": f"{by} (count_over_time(({sel} < 1){sub}))",
                 "down": f"{by} (count_over_time(({sel} == 0){sub}))",
                 "failures": f"{by} (count_over_time(({starts}){sub}))",
@@ -232,14 +217,14 @@ class Queries:
 
     def charts(self, p: Period) -> str:
         w = f"[{int(p.step.total_seconds())}s]"
-        cpu, mem = self.s(NODE_CPU), self.s(NODE_MEMORY)
+        cpu, mem = self.window(NODE_CPU, w), self.window(NODE_MEMORY, w)
         return union(
             {
-                "cpu_avg": f"avg(avg_over_time({cpu}{w}))",
-                "cpu_max": f"max(avg_over_time({cpu}{w}))",
-                "memory_avg": f"avg(avg_over_time({mem}{w}))",
-                "memory_max": f"max(avg_over_time({mem}{w}))",
-                "5xx": f"sum by (stage) (avg_over_time({self.s(STAGE_5XX)}{w}))",
+                "cpu_avg": f"avg(avg_over_time({cpu}))",
+                "cpu_max": f"max(avg_over_time({cpu}))",
+                "memory_avg": f"avg(avg_over_time({mem}))",
+                "memory_max": f"max(avg_over_time({mem}))",
+                "5xx": f"sum by (stage) (avg_over_time({self.window(STAGE_5XX, w)}))",
             },
             label="series",
         )
@@ -250,10 +235,3 @@ def alternation(values: Iterable[str]) -> str:
     the inside of a PromQL string: RE2 escapes first, then the string literal's."""
     regex = "|".join(re.sub(r"([^A-Za-z0-9_-])", r"\\\1", v) for v in sorted(set(values)))
     return regex.replace("\\", "\\\\").replace('"', '\\"')
-
-
-def union(parts: dict[str, str], label: str = "stat") -> str:
-    """`label_replace(A, "stat", "a", "", "") or label_replace(B, "stat", "b", "", "") ...`"""
-    return " or ".join(
-        f'label_replace({expr}, "{label}", "{name}", "", "")' for name, expr in parts.items()
-    )

@@ -1,70 +1,19 @@
-"""The report's tables as text cells: the PDF and the CSV files are written from the same cells.
-
-Units live in the column titles ("CPU avg (cores)"), so a cell is a bare number and the CSV opens
-as numbers in Excel. Each cell may carry a level (warning, critical) from the rules' thresholds
-for the PDF's colours; the CSV ignores it. `None` is "-".
+"""The report's tables, in report order: the PDF and the CSV files are written from the same
+cells (reporter/cells.py); the thresholds, crossings and worst hours are reporter/peak_tables.py's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
-from reporter.format import cores, count, num, pct
+from reporter import peak_tables
+from reporter.cells import Cell, Table, integer, level, number, percent, text
 from reporter.i18n import MESSAGES, t
-from reporter.model import AlertThreshold, ReportData, Stat
+from reporter.model import ReportData, Stat
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
 PHASES = ("Running", "Pending", "Succeeded", "Failed", "Unknown")
-
-
-@dataclass(frozen=True)
-class Cell:
-    text: str
-    level: str = ""  # "", warning, critical
-    numeric: bool = True
-
-
-@dataclass(frozen=True)
-class Table:
-    key: str  # also the CSV file's suffix
-    section: str
-    title: str
-    columns: tuple[str, ...]
-    rows: tuple[tuple[Cell, ...], ...]
-
-    @property
-    def widths(self) -> tuple[float, ...]:
-        """Column widths in percent, from the longest text of each column: xhtml2pdf splits
-        the width evenly otherwise, and a long namespace runs into the next column."""
-        weights = []
-        for i, title in enumerate(self.columns):
-            longest = max((_width(r[i].text) for r in self.rows), default=0)
-            weights.append(min(max(longest, _width(title) * 0.6, 5.0), 60.0))
-        total = sum(weights) or 1.0
-        return tuple(round(100 * w / total, 1) for w in weights)
-
-    @property
-    def numeric_columns(self) -> tuple[bool, ...]:
-        if not self.rows:
-            return tuple(False for _ in self.columns)
-        return tuple(all(r[i].numeric for r in self.rows) for i in range(len(self.columns)))
-
-
-def _width(text: str) -> float:
-    """Rough printed width: Hangul is about twice as wide as Latin letters."""
-    return sum(1.8 if ord(ch) > 0x2E80 else 1.0 for ch in text)
-
-
-def text(value: str) -> Cell:
-    return Cell(value, numeric=False)
-
-
-def _level(th: AlertThreshold | None, value: float | None) -> str:
-    """The cell's colour: the alert's own judgement of the value ("" when it would not fire)."""
-    level = th.level(value) if th is not None else "ok"
-    return "" if level == "ok" else level
 
 
 def build_tables(data: ReportData, lang: str) -> list[Table]:
@@ -78,26 +27,16 @@ def build_tables(data: ReportData, lang: str) -> list[Table]:
             return
         out.append(Table(key, section, title, tuple(tr(c) for c in columns), tuple(rows)))
 
-    def pct_cell(ratio: float | None, area: str) -> Cell:
-        return Cell(pct(ratio), _level(th.get(area), ratio * 100 if ratio is not None else None))
+    def put(table: Table) -> None:
+        if table.section not in data.missing:
+            out.append(table)
 
-    add(
-        "thresholds",
-        "summary",
-        tr("table.thresholds"),
-        ("col.area", "col.alertname", "col.warning", "col.critical", "col.for", "col.source"),
-        [
-            (
-                text(tr(f"area.{area}")),
-                text(a.alert),
-                text(f"{a.op} {a.warning:g}"),
-                text(f"{a.op} {a.critical:g}"),
-                text(a.for_ or "-"),
-                text(tr(f"threshold.{a.source}")),
-            )
-            for area, a in th.items()
-        ],
-    )
+    def pct_cell(ratio: float | None, area: str) -> Cell:
+        return percent(ratio, 1, level(th.get(area), ratio * 100 if ratio is not None else None))
+
+    put(peak_tables.thresholds(data, tr))
+    if "alerts" not in data.missing:
+        put(peak_tables.crossings(data, tr, lang))
     if data.cluster_usage:
         rows = []
         for area in ("cpu", "memory", "disk"):
@@ -111,12 +50,14 @@ def build_tables(data: ReportData, lang: str) -> list[Table]:
             ("col.resource", "col.avg", "col.p95", "col.peak"),
             rows,
         )
+    addresses = any(n.address for n in data.nodes)
     add(
         "nodes",
         "usage",
         tr("table.nodes"),
         (
             "col.node",
+            *(("col.address",) if addresses else ()),
             "col.cpu_avg",
             "col.cpu_p95",
             "col.cpu_peak",
@@ -128,7 +69,8 @@ def build_tables(data: ReportData, lang: str) -> list[Table]:
         ),
         [
             (
-                text(n.instance),
+                text(n.label),
+                *((text(n.address or "-"),) if addresses else ()),
                 pct_cell(n.cpu.avg, "cpu"),
                 pct_cell(n.cpu.p95, "cpu"),
                 pct_cell(n.cpu.peak, "cpu"),
@@ -141,6 +83,7 @@ def build_tables(data: ReportData, lang: str) -> list[Table]:
             for n in data.nodes
         ],
     )
+    put(peak_tables.node_hours(data, tr, lang))
     pod_cols = (
         "col.namespace",
         "col.pod",
@@ -156,10 +99,10 @@ def build_tables(data: ReportData, lang: str) -> list[Table]:
             text(p.namespace),
             text(p.pod),
             text(p.node or "-"),
-            Cell(num(p.cpu_avg, 3)),
-            Cell(num(p.cpu_peak, 3)),
-            Cell(num(p.memory_avg / MiB if p.memory_avg is not None else None, 0)),
-            Cell(num(p.memory_peak / MiB if p.memory_peak is not None else None, 0)),
+            number(p.cpu_avg, 3),
+            number(p.cpu_peak, 3),
+            number(p.memory_avg / MiB if p.memory_avg is not None else None, 0),
+            number(p.memory_peak / MiB if p.memory_peak is not None else None, 0),
         )
 
     add(
@@ -194,9 +137,9 @@ def build_tables(data: ReportData, lang: str) -> list[Table]:
                 text(c.namespace),
                 text(c.pod),
                 text(c.container),
-                Cell(num(c.cpu_avg, 3)),
+                number(c.cpu_avg, 3),
                 pct_cell(c.cpu_limit_peak, "cpu"),
-                Cell(num(c.memory_peak / MiB if c.memory_peak is not None else None, 0)),
+                number(c.memory_peak / MiB if c.memory_peak is not None else None, 0),
                 pct_cell(c.memory_limit_peak, "memory"),
             )
             for c in data.containers
@@ -212,8 +155,8 @@ def build_tables(data: ReportData, lang: str) -> list[Table]:
                 text(r.namespace),
                 text(r.pod),
                 text(r.container),
-                Cell(count(r.restarts)),
-                Cell(count(r.oom_kills), "critical" if r.oom_kills else ""),
+                integer(r.restarts),
+                integer(r.oom_kills, "critical" if r.oom_kills else ""),
             )
             for r in data.restarts
         ],
@@ -226,9 +169,9 @@ def build_tables(data: ReportData, lang: str) -> list[Table]:
         [
             (
                 text(tr(f"stage.{s.stage}") if f"stage.{s.stage}" in MESSAGES[lang] else s.stage),
-                Cell(num(s.rate_avg * 60 if s.rate_avg is not None else None, 2)),
-                Cell(num(s.rate_peak * 60 if s.rate_peak is not None else None, 2)),
-                Cell(count(s.total)),
+                number(s.rate_avg * 60 if s.rate_avg is not None else None, 2),
+                number(s.rate_peak * 60 if s.rate_peak is not None else None, 2),
+                integer(s.total),
             )
             for s in data.stages
         ],
@@ -249,16 +192,15 @@ def build_tables(data: ReportData, lang: str) -> list[Table]:
             (
                 text(s.namespace),
                 text(s.service),
-                Cell(count(s.requests)),
-                Cell(
-                    pct(s.error_ratio, 2), _level(th.get("error_rate"), (s.error_ratio or 0) * 100)
-                ),
-                Cell(num(s.latency_avg, 0), _level(th.get("latency"), s.latency_avg)),
-                Cell(num(s.latency_peak, 0), _level(th.get("latency"), s.latency_peak)),
+                integer(s.requests),
+                percent(s.error_ratio, 2, level(th.get("error_rate"), (s.error_ratio or 0) * 100)),
+                number(s.latency_avg, 0, level(th.get("latency"), s.latency_avg)),
+                number(s.latency_peak, 0, level(th.get("latency"), s.latency_peak)),
             )
             for s in data.services
         ],
     )
+    put(peak_tables.service_hours(data, tr, lang))
     add(
         "probes",
         "probes",
@@ -268,10 +210,10 @@ def build_tables(data: ReportData, lang: str) -> list[Table]:
             (
                 text(p.kind),
                 text(p.target),
-                Cell(pct(p.availability, 3), "" if (p.availability or 0) >= 0.999 else "warning"),
-                Cell(count(p.failures)),
-                Cell(count(p.degraded_minutes)),
-                Cell(count(p.down_minutes), "critical" if p.down_minutes else ""),
+                percent(p.availability, 3, "" if (p.availability or 0) >= 0.999 else "warning"),
+                integer(p.failures),
+                integer(p.degraded_minutes),
+                integer(p.down_minutes, "critical" if p.down_minutes else ""),
             )
             for p in data.probes
         ],
@@ -287,8 +229,8 @@ def build_tables(data: ReportData, lang: str) -> list[Table]:
                 Cell(
                     a.severity, a.severity if a.severity in ("warning", "critical") else "", False
                 ),
-                Cell(count(a.fired)),
-                Cell(count(a.firing_minutes)),
+                integer(a.fired),
+                integer(a.firing_minutes),
             )
             for a in data.alerts
         ],
@@ -317,9 +259,9 @@ def build_tables(data: ReportData, lang: str) -> list[Table]:
                     ),
                     text(", ".join(n.roles) or "-"),
                     text(n.kubelet_version or "-"),
-                    Cell(cores(n.cpu_cores)),
-                    Cell(num(n.memory_bytes / GiB if n.memory_bytes is not None else None, 1)),
-                    Cell(count(n.pods)),
+                    number(n.cpu_cores, 0 if float(n.cpu_cores or 0).is_integer() else 1),
+                    number(n.memory_bytes / GiB if n.memory_bytes is not None else None, 1),
+                    integer(n.pods),
                 )
                 for n in data.inventory.nodes
             ],
@@ -334,15 +276,15 @@ def build_tables(data: ReportData, lang: str) -> list[Table]:
                 (
                     text(ns),
                     *(
-                        Cell(
-                            count(phases[ns].get(p, 0)),
+                        integer(
+                            phases[ns].get(p, 0),
                             "warning"
                             if p in ("Failed", "Pending", "Unknown") and phases[ns].get(p)
                             else "",
                         )
                         for p in PHASES
                     ),
-                    Cell(count(sum(phases[ns].values()))),
+                    integer(sum(phases[ns].values())),
                 )
                 for ns in sorted(phases)
             ],
@@ -353,7 +295,7 @@ def build_tables(data: ReportData, lang: str) -> list[Table]:
             "logs",
             tr("table.log_services"),
             ("col.service", "col.errors"),
-            [(text(name), Cell(count(n))) for name, n in data.logs.by_service],
+            [(text(name), integer(n)) for name, n in data.logs.by_service],
         )
         out_title = tr("table.log_messages", sampled=f"{data.logs.sampled:,}")
         add(
@@ -362,7 +304,7 @@ def build_tables(data: ReportData, lang: str) -> list[Table]:
             out_title,
             ("col.message", "col.count", "col.services"),
             [
-                (text(m.message), Cell(count(m.count)), text(", ".join(m.services)))
+                (text(m.message), integer(m.count), text(", ".join(m.services)))
                 for m in data.logs.messages
             ],
         )

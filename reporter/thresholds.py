@@ -16,7 +16,8 @@ from collections.abc import Iterable, Mapping
 
 from integrations.prometheus import AlertingRule
 from reporter.model import AlertThreshold
-from rules import THRESHOLD_ALERTS, RulesConfig
+from rules import THRESHOLD_ALERTS, RulesConfig, build_groups
+from rules.model import Alert
 
 # `<expression> > 70`: the alert's first comparison with a number is its threshold.
 _COMPARISON = re.compile(r"(>=|<=|>|<)\s*(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)")
@@ -49,13 +50,26 @@ def _from_prometheus(alert: str, by_severity: Mapping[str, AlertingRule]) -> Ale
         for_=_duration(critical.duration),
         alert=alert,
         source="prometheus",
+        exprs={"warning": warning.query, "critical": critical.query},
     )
 
 
 def _from_config(area: str, alert: str, cfg: RulesConfig) -> AlertThreshold:
     t = getattr(cfg.thresholds, area)
+    exprs = {
+        rule.severity: rule.expr
+        for group in build_groups(cfg)
+        for rule in group.rules
+        if isinstance(rule, Alert) and rule.name == alert
+    }
     return AlertThreshold(
-        t.warning, t.critical, ">", cfg.alert_for.get(alert, ""), alert, source="config"
+        t.warning,
+        t.critical,
+        ">",
+        cfg.alert_for.get(alert, ""),
+        alert,
+        source="config",
+        exprs=exprs,
     )
 
 

@@ -6,9 +6,11 @@ collector records problems instead of raising, so one run reports every bad key 
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 MATCHER = re.compile(r'\s*[a-zA-Z_]\w*\s*(?:=~|!~|!=|=)\s*"(?:[^"\\]|\\.)*"\s*')
@@ -81,19 +83,48 @@ def is_line_filter(x: Any) -> bool:
 def is_selector(x: Any) -> bool:
     if not isinstance(x, str):
         return False
-    if not x.strip():
-        return True
+    try:
+        parse_matchers(x)
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """One label matcher of a selector, `name op "value"`."""
+
+    name: str
+    op: str  # =, !=, =~, !~
+    value: str  # the string's value, escapes resolved
+
+    def matches(self, value: str) -> bool:
+        """What Prometheus' matcher says of a label with this value (regexes are anchored)."""
+        if self.op in ("=", "!="):
+            return (value == self.value) == (self.op == "=")
+        return bool(re.fullmatch(self.value, value)) == (self.op == "=~")
+
+    def __str__(self) -> str:
+        return f"{self.name}{self.op}{json.dumps(self.value, ensure_ascii=False)}"
+
+
+_PARTS = re.compile(r'\s*([a-zA-Z_]\w*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"\s*')
+
+
+def parse_matchers(text: str) -> list[Matcher]:
+    """`job="x", pod=~"a|b"` as matchers; ValueError names what is wrong. Empty: none."""
+    text = text.strip().strip(",")
+    out: list[Matcher] = []
     pos = 0
-    while True:
-        m = MATCHER.match(x, pos)
-        if not m:
-            return False
-        pos = m.end()
-        if pos == len(x):
-            return True
-        if x[pos] != ",":
-            return False
-        pos += 1
+    while pos < len(text):
+        m = _PARTS.match(text, pos)
+        if not m or (m.end() < len(text) and text[m.end()] != ","):
+            raise ValueError(
+                f'expected label matchers such as cluster="prod", separated by commas, got {text!r}'
+            )
+        out.append(Matcher(m[1], m[2], json.loads(f'"{m[3]}"')))
+        pos = m.end() + 1
+    return out
 
 
 def is_label_name(x: Any) -> bool:

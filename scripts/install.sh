@@ -13,6 +13,7 @@ DEBIAN_NEEDS=(
   prometheus-alertmanager:prometheus-alertmanager
   amtool:prometheus-alertmanager
   redis-server:redis-server
+  prometheus-node-exporter:prometheus-node-exporter
   node:nodejs
   npm:npm
   pdftotext:poppler-utils

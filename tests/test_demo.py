@@ -34,7 +34,7 @@ def _free_run(n: int) -> int:
 
 
 def test_demo_check(tmp_path):
-    for binary in ("prometheus", "haproxy", "prometheus-alertmanager"):
+    for binary in ("prometheus", "haproxy", "prometheus-alertmanager", "prometheus-node-exporter"):
         require_binary(binary)
     proc = subprocess.run(
         [
@@ -44,7 +44,7 @@ def test_demo_check(tmp_path):
             "--out",
             str(tmp_path),
             "--port-base",
-            str(_free_run(9)),
+            str(_free_run(10)),
         ],
         cwd=ROOT,
         capture_output=True,
@@ -53,3 +53,5 @@ def test_demo_check(tmp_path):
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert '"payments-db": 0.0' in proc.stdout
+    # node_exporter is scraped by address; the report names the node as `hostname` does
+    assert f"report nodes: ['{socket.gethostname()}']" in proc.stdout

@@ -156,8 +156,8 @@ def test_daily_report_with_nodes_that_report_no_capacity(world):
     capacity = {r[0]: (r[4], r[5]) for r in rows[1:]}
     assert capacity == {
         "node-1": ("4", "31.3"),
-        "virtual-node-aci": ("-", "31.3"),
-        "node-no-memory": ("4", "-"),
+        "virtual-node-aci": ("", "31.3"),  # none: an empty cell, not "-"
+        "node-no-memory": ("4", ""),
         "node-zero": ("0", "0.0"),
         "node-half": ("0.5", "31.3"),
     }

@@ -130,7 +130,7 @@ def test_previous_week_and_change(week, report_prometheus):
 
 
 def test_few_queries_and_charts(week):
-    assert week.queries == 17
+    assert week.queries == 23
     assert [s.name for s in week.usage_series] == ["cpu_avg", "cpu_max", "memory_avg", "memory_max"]
     assert all(len(s.points) == 7 * 48 for s in week.usage_series)  # one point per 30 minutes
     assert {s.name for s in week.error_series} == {"haproxy", "istio", "application"}

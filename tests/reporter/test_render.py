@@ -134,8 +134,9 @@ def test_csvs_are_the_tables(tmp_path):
     data = sample_report()
     tables = build_tables(data, "ko")
     paths = write_csvs(tmp_path, "report", tables)
-    assert [p.name for p in paths][:3] == [
+    assert [p.name for p in paths][:4] == [
         "report-thresholds.csv",
+        "report-crossings.csv",
         "report-cluster.csv",
         "report-nodes.csv",
     ]
@@ -146,7 +147,12 @@ def test_csvs_are_the_tables(tmp_path):
         with path.open(encoding="utf-8-sig", newline="") as f:
             rows = list(csv.reader(f))
         assert rows[0] == list(table.columns)
-        assert rows[1:] == [[c.text for c in row] for row in table.rows]
+        assert rows[1:] == [[c.csv for c in row] for row in table.rows]
+        for row in rows[1:]:  # data, not print: numbers a spreadsheet or a script can read
+            for cell, numeric in zip(row, table.numeric_columns, strict=True):
+                if numeric and cell:
+                    float(cell)
+                    assert "," not in cell, (path.name, cell)
     with (tmp_path / "report-pods-by-phase.csv").open(encoding="utf-8-sig") as f:
         assert next(csv.reader(f))[0] == "네임스페이스"
 
