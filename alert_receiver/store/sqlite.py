@@ -30,14 +30,16 @@ from pathlib import Path
 from typing import Any
 
 from alert_receiver.model import LANE_NAMES, LANES, Incident, NewTask, QueueStats, Task, dumps
-from alert_receiver.store.base import Store
+from alert_receiver.store.base import LeaseLost, Store
 from alert_receiver.store.group_commit import GroupCommit, WriterLock
 from alert_receiver.store.sqlite_files import SqliteFiles
 from alert_receiver.store.sqlite_schema import (
     _CLAIM,
     CLEANUP_EVERY,
+    DELETE_HELD,
     IMPORT_BATCH,
     INBOX_SCHEMA,
+    RETRY_HELD,
     SCHEMA,
 )
 
@@ -154,32 +156,42 @@ class SqliteStore(SqliteFiles, Store):
         task_id, kind, serial_key, payload, created, attempts = row
         return Task(str(task_id), kind, json.loads(payload), serial_key, created, attempts)
 
-    def renew(self, owner: str, task_ids: Iterable[str], lease: float) -> None:
+    def renew(self, owner: str, task_ids: Iterable[str], lease: float) -> set[str]:
         ids = [int(i) for i in task_ids]
         if not ids:
-            return
+            return set()
+        marks = ",".join("?" * len(ids))
         with self._write() as db:
-            db.executemany(
-                "UPDATE tasks SET lease_until = ? WHERE id = ? AND owner = ?",
-                [(time.time() + lease, i, owner) for i in ids],
+            db.execute(
+                f"UPDATE tasks SET lease_until = ? WHERE owner = ? AND id IN ({marks})",  # noqa: S608
+                (time.time() + lease, owner, *ids),
             )
+            lost = db.execute(
+                f"SELECT id FROM tasks WHERE owner IS NOT ? AND id IN ({marks})",  # noqa: S608
+                (owner, *ids),
+            ).fetchall()
+        return {str(row[0]) for row in lost}
 
     def retry(self, task: Task, delay: float, error: str) -> None:
         with self._write() as db:
-            db.execute(
-                "UPDATE tasks SET owner = NULL, lease_until = NULL, not_before = ?,"
-                " last_error = ? WHERE id = ?",
-                (time.time() + delay, error[:500], int(task.id)),
-            )
+            db.execute(RETRY_HELD, (time.time() + delay, error[:500], int(task.id), task.attempts))
+
+    def reclaim(self) -> int:
+        return self._release("lease_until < ?", (time.time(),))
 
     def recover(self, owner_prefix: str) -> int:
+        return self._release(
+            "(substr(owner, 1, ?) = ? OR lease_until < ?)",
+            (len(owner_prefix), owner_prefix, time.time()),
+        )
+
+    def _release(self, where: str, args: tuple) -> int:
         with self._write() as db:
-            cur = db.execute(
-                "UPDATE tasks SET owner = NULL, lease_until = NULL"
-                " WHERE owner IS NOT NULL AND (substr(owner, 1, ?) = ? OR lease_until < ?)",
-                (len(owner_prefix), owner_prefix, time.time()),
-            )
-            return cur.rowcount
+            return db.execute(
+                f"UPDATE tasks SET owner = NULL, lease_until = NULL"  # noqa: S608
+                f" WHERE owner IS NOT NULL AND {where}",
+                args,
+            ).rowcount
 
     def commit(
         self,
@@ -194,8 +206,11 @@ class SqliteStore(SqliteFiles, Store):
     ) -> None:
         now = time.time()
         with self._write() as db:
-            if done is not None:
-                db.execute("DELETE FROM tasks WHERE id = ?", (int(done.id),))
+            if (
+                done is not None
+                and not db.execute(DELETE_HELD, (int(done.id), done.attempts)).rowcount
+            ):
+                raise LeaseLost(f"task {done.id}: attempt {done.attempts} lost its lease")
             if incident is not None:
                 self._save(db, incident, now)
             db.executemany(
