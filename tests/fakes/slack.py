@@ -5,7 +5,8 @@ known channel IDs (`channel_not_found`), Block Kit limits (`invalid_blocks`: 50 
 characters a section, 150 a header, 10 fields), message length (`msg_too_long`), `thread_ts` and
 `ts` that exist. `fail(method, status, times, retry_after)` makes the next calls answer 429 (with
 `Retry-After`) or 5xx; `hold(method)` keeps the next call's answer back (the call takes effect)
-until the test releases it, so the test can kill the caller while its request is in flight.
+until the test releases it, so the test can kill the caller while its request is in flight
+(`effect_first=False`: the call takes effect only once released, a request still on its way).
 Every call is recorded in `calls`; messages keep their last content and their metadata, which
 `conversations.history` returns with `include_all_metadata`. Each of several callers can be
 given its own base URL, `api_url_for(name)`: its calls are recorded with `via=name`.
@@ -42,10 +43,17 @@ class Hold:
     """A call whose answer waits: `arrived` once it took effect, `release()` lets it answer."""
 
     method: str
+    only_via: str | None = None  # only a call from this caller (`api_url_for`)
+    effect_first: bool = True  # the call takes effect before its answer waits, or after
     arrived: threading.Event = field(default_factory=threading.Event)
     released: threading.Event = field(default_factory=threading.Event)
     via: str = ""
     args: dict[str, Any] = field(default_factory=dict)
+
+    def wait_here(self, via: str, args: dict[str, Any]) -> None:
+        self.via, self.args = via, args
+        self.arrived.set()
+        self.released.wait(60)
 
     def release(self) -> None:
         self.released.set()
@@ -121,10 +129,11 @@ class FakeSlack(FakeServer):
         """A Web API base URL of its own for one caller (a replica): its calls carry `via`."""
         return f"{self.url}/via/{name}/api/"
 
-    def hold(self, method: str) -> Hold:
-        """The next call of `method` takes effect, then its answer waits until `release()` (60 s
-        at most): a request in flight, answered only after its caller was killed, or slow."""
-        held = Hold(method)
+    def hold(self, method: str, via: str | None = None, effect_first: bool = True) -> Hold:
+        """The next call of `method` (from `via`, if given) takes effect, then its answer waits
+        until `release()` (60 s at most): a request in flight, answered only after its caller was
+        killed, or slow. With `effect_first=False` the call waits first, then takes effect."""
+        held = Hold(method, via, effect_first)
         with self.lock:
             self._holds.append(held)
         return held
@@ -180,18 +189,18 @@ class FakeSlack(FakeServer):
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
             return self._answer(method, args, {"ok": False, "error": "unknown_method"}, via)
+        held = self._take_hold(method, via)
+        if held is not None and not held.effect_first:
+            held.wait_here(via, args)
         reply = self._answer(method, args, handler(args), via)
-        held = self._take_hold(method)
-        if held is not None:
-            held.via, held.args = via, args
-            held.arrived.set()
-            held.released.wait(60)
+        if held is not None and held.effect_first:
+            held.wait_here(via, args)
         return reply
 
-    def _take_hold(self, method: str) -> Hold | None:
+    def _take_hold(self, method: str, via: str) -> Hold | None:
         with self.lock:
             for i, held in enumerate(self._holds):
-                if held.method == method:
+                if held.method == method and held.only_via in (None, via):
                     return self._holds.pop(i)
         return None
 
