@@ -19,6 +19,7 @@ from alert_receiver.settings import Settings
 from alert_receiver.store.base import LeaseLost
 from alert_receiver.store.redis import RedisStore
 from alert_receiver.wiring import build_delivery
+from runtime.settings import SettingsError
 from tests.alert_receiver.conftest import AUTH, TOKEN
 from tests.alert_receiver.payloads import alert, webhook
 from tests.alert_receiver.test_store import notify, redis_url, store  # noqa: F401 - fixtures
@@ -112,6 +113,12 @@ def test_identities_on_one_host_differ_and_name_their_instance():
     assert owner.startswith(identity.lives_of(a))
     assert identity.instance_of(owner) == a
     assert not identity.owner_of(b).startswith(identity.lives_of(a))
+
+
+def test_a_lease_shorter_than_a_second_is_refused():
+    with pytest.raises(SettingsError, match="ALERT_RECEIVER_LEASE"):
+        Settings.from_env({"ALERT_RECEIVER_LEASE": "500ms"})
+    assert Settings.from_env({}).lease == 30
 
 
 # -- the delivery engine ---------------------------------------------------------------------

@@ -20,13 +20,19 @@ nonce), updated with the alert that joined it meanwhile, and resolved.
 from __future__ import annotations
 
 import json
+import os
+import re
+import signal
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from alert_receiver import identity
 from tests.alert_receiver.conftest import TOKEN
 from tests.alert_receiver.daemons import Alertmanager, HAProxy, ReceiverProcess
+from tests.alert_receiver.payloads import alert, webhook
 from tests.alert_receiver.test_e2e import base_env, post_json, wait_for
 from tests.alert_receiver.test_store import redis_url  # noqa: F401 - the fixture
 from tests.helpers import free_port
@@ -161,3 +167,51 @@ def test_a_replica_killed_mid_post_is_taken_over_and_every_group_posted_once_and
         proxy.close()
         for r in replicas.values():
             r.terminate()
+
+
+def children(pid: int) -> dict[int, str]:
+    """The child processes of `pid` and their command lines, from /proc."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ")
+                found[int(stat.parent.name)] = cmdline.decode()
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+    return found
+
+
+def test_a_delivery_process_restarted_by_its_supervisor_takes_its_work_back_at_once(
+    tmp_path,
+    slack,
+    redis_url,  # noqa: F811
+):
+    """The supervisor hands its identity to the delivery process it restarts: the new one
+    releases its predecessor's leases at start, long before they would expire."""
+    env = {
+        **base_env(tmp_path, slack),
+        "REDIS_URL": redis_url,
+        "REDIS_KEY_PREFIX": f"restart{time.monotonic_ns()}",
+        "ALERT_RECEIVER_LEASE": "10m",  # expiry cannot be what brings the task back here
+    }
+    held = slack.hold("chat.postMessage")
+    receiver = ReceiverProcess(env)
+    try:
+        payload = webhook(alert("Restarted", pod="p1"), group="restart")
+        assert post_json(f"{receiver.url}/api/v1/alerts", payload, TOKEN) == 202
+        assert held.arrived.wait(30)
+        [delivery] = [p for p, cmd in children(receiver.proc.pid).items() if "delivery" in cmd]
+        os.kill(delivery, signal.SIGKILL)  # mid-post: Slack has it, the queue has no ts
+        held.release()
+        assert wait_for(lambda: any("already posted by an earlier" in x for x in receiver.log))
+        owners = re.findall(r"delivery (\S+): leases of", "".join(receiver.log))
+        assert len(owners) == 2
+        assert identity.instance_of(owners[0]) == identity.instance_of(owners[1])
+        assert owners[0] != owners[1]
+        assert any("released 1 task(s) left running by an earlier" in x for x in receiver.log)
+        assert len(slack.posts()) == 1
+    finally:
+        held.release()
+        receiver.terminate()
