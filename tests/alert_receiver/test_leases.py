@@ -20,8 +20,9 @@ from alert_receiver.store.base import LeaseLost
 from alert_receiver.store.redis import RedisStore
 from alert_receiver.wiring import build_delivery
 from runtime.settings import SettingsError
-from tests.alert_receiver.conftest import AUTH, TOKEN
+from tests.alert_receiver.conftest import AUTH
 from tests.alert_receiver.payloads import alert, webhook
+from tests.alert_receiver.test_redis_delivery import redis_settings
 from tests.alert_receiver.test_store import notify, redis_url, store  # noqa: F401 - fixtures
 
 ALIVE = "node-1/4f1c2a9e/aaaaaaaaaaaa/10.0001"  # another replica on the same host name
@@ -126,18 +127,13 @@ def test_a_lease_shorter_than_a_second_is_refused():
 
 def replica(url: str, slack, prefix: str, name: str):
     """One replica's delivery process, in this process: its own store, clients and identity."""
-    settings = Settings.from_env(
-        {
-            "ALERT_RECEIVER_TOKEN": TOKEN,
-            "REDIS_URL": url,
-            "REDIS_KEY_PREFIX": prefix,
-            "SLACK_BOT_TOKEN": slack.token,
-            "SLACK_CHANNEL": "C0ALERTS",
-            "SLACK_API_URL": slack.api_url_for(name),
-            "SLACK_TIMEOUT": "60s",  # the held post must not time out: that would be a retry
-            "ALERT_RECEIVER_FIRST_POST_WAIT": "0",
-            "ALERT_RECEIVER_LEASE": "3s",
-        }
+    settings = redis_settings(
+        url,
+        slack,
+        prefix,
+        SLACK_API_URL=slack.api_url_for(name),
+        SLACK_TIMEOUT="60s",  # the held post must not time out: that would be a retry
+        ALERT_RECEIVER_LEASE="3s",
     )
     queue = RedisStore.from_url(url, prefix=prefix)
     clients, metrics = build_clients(settings), Metrics()
