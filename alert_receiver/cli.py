@@ -13,9 +13,12 @@ Gunicorn's arbiter reaps any child, so the supervisor (not a gunicorn hook) owns
 
 They share only the store: SQLite (one host; the delivery process holds an exclusive lock on
 `<db>.delivery.lock`, so exactly one delivery process works on a database and every lease found
-at its start is stale) or Redis (several replicas, each with its own delivery process; leases
-expire if a replica dies). Counters from both processes reach /metrics through
-prometheus_client's multiprocess mode, in a directory the supervisor creates and removes.
+at its start is stale) or Redis (several replicas, each with its own delivery process; a dead
+replica's leases expire and the live ones take its tasks over). The supervisor draws an identity
+once (identity.py) and hands it to each delivery process it starts: a restarted delivery process
+releases its predecessors' leases at once, and never those of another replica on the same host.
+Counters from both processes reach /metrics through prometheus_client's multiprocess mode, in a
+directory the supervisor creates and removes.
 `--role web|delivery` runs one child directly (the supervisor uses it; so can a second container).
 """
 
@@ -65,6 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--role", choices=("all", "web", "delivery"), default="all", help=argparse.SUPPRESS
     )
+    # The supervisor's identity, handed to each delivery process it starts (identity.py).
+    p.add_argument("--instance", help=argparse.SUPPRESS)
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return p
 
@@ -105,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         WebServer(settings, bind).run()
         return 0
     if args.role == "delivery":
-        return run_delivery(settings)
+        return run_delivery(settings, args.instance)
     if settings.insecure_no_auth:
         log.warning(
             "!!! --insecure-no-auth: ANYONE who can reach %s can post alerts to Slack. "
@@ -115,9 +120,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     return Supervisor(args, settings).run()
 
 
-def run_delivery(settings: Settings) -> int:
+def run_delivery(settings: Settings, instance: str | None = None) -> int:
+    """The delivery process: one life of `instance` (a new one when run on its own)."""
+    from alert_receiver import identity
     from alert_receiver.clients import build_clients
-    from alert_receiver.delivery import owner_prefix
     from alert_receiver.metrics import Metrics
     from alert_receiver.store import open_store
     from alert_receiver.wiring import build_delivery
@@ -126,8 +132,9 @@ def run_delivery(settings: Settings) -> int:
     # process would take a whole core and make the webhook wait, so the kernel prefers the web.
     os.nice(settings.delivery_nice)
     lock = None
+    instance = instance or identity.new_instance()
     if settings.redis_url:
-        prefix = owner_prefix()
+        prefix = identity.lives_of(instance)  # never another process's: it may be alive
     else:
         lock = Path(settings.db_path + ".delivery.lock").open("w")  # noqa: SIM115 - held until exit
         try:
@@ -139,7 +146,14 @@ def run_delivery(settings: Settings) -> int:
     store = open_store(settings, delivery=True)
     clients = build_clients(settings)
     metrics = Metrics()
-    delivery = build_delivery(settings, store, clients, metrics, recover_prefix=prefix)
+    delivery = build_delivery(
+        settings,
+        store,
+        clients,
+        metrics,
+        owner=identity.owner_of(instance),
+        recover_prefix=prefix,
+    )
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -166,7 +180,10 @@ class Supervisor:
     MAX_QUICK_EXITS = 3
 
     def __init__(self, args: argparse.Namespace, settings: Settings) -> None:
+        from alert_receiver import identity
+
         self.args, self.settings = args, settings
+        self.instance = identity.new_instance()  # each delivery process is one life of it
         self.stopping = False
         self.children: dict[str, subprocess.Popen] = {}
         self.started: dict[str, float] = {}
@@ -176,6 +193,8 @@ class Supervisor:
         cmd = [sys.executable, "-m", "alert_receiver", "--role", role, "--listen", self.args.listen]
         if self.settings.insecure_no_auth:
             cmd.append("--insecure-no-auth")
+        if role == "delivery":
+            cmd += ["--instance", self.instance]
         return [*cmd, "--log-level", self.settings.log_level]
 
     def _spawn(self, role: str) -> None:

@@ -59,6 +59,7 @@ class Settings(SlackSettings, BedrockSettings):
     loki_concurrency: int = setting("LOKI_CONCURRENCY", 8, parse_positive_int)
     analysis_concurrency: int = setting("BEDROCK_CONCURRENCY", 4, parse_positive_int)
     retry_max_delay: float = setting("ALERT_RECEIVER_RETRY_MAX_DELAY", 300.0, parse_duration)
+    lease: float = setting("ALERT_RECEIVER_LEASE", 30.0, parse_duration)
     web_workers: int = setting("ALERT_RECEIVER_WEB_WORKERS", 2, parse_positive_int)
     web_threads: int = setting("ALERT_RECEIVER_WEB_THREADS", 4, parse_positive_int)
     delivery_nice: int = setting("ALERT_RECEIVER_DELIVERY_NICE", 10, int)
@@ -100,6 +101,8 @@ class Settings(SlackSettings, BedrockSettings):
         out = self.slack_problems() + self.aws_problems()
         if self.sqlite_synchronous not in ("FULL", "NORMAL", "EXTRA"):
             out.append("ALERT_RECEIVER_DB_SYNC: expected FULL, NORMAL or EXTRA")
+        if self.lease < 1:
+            out.append(f"ALERT_RECEIVER_LEASE: at least 1s, got {self.lease:g}s")
         if bool(self.bedrock_agent_id) != bool(self.bedrock_agent_alias_id):
             out.append("BEDROCK_ANALYSIS_AGENT_ID and BEDROCK_ANALYSIS_AGENT_ALIAS_ID go together")
         if self.analysis_language not in ("ko", "en"):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from alert_receiver.store.base import Store, StoreError
+from alert_receiver.store.base import LeaseLost, Store, StoreError
 
-__all__ = ["Store", "StoreError", "open_store"]
+__all__ = ["LeaseLost", "Store", "StoreError", "open_store"]
 
 
 def open_store(settings, *, delivery: bool = False) -> Store:

@@ -7,7 +7,8 @@ and a group's tasks still run one at a time, oldest first:
     {P}:task:<id>        hash: lane, kind, serial_key, payload, created, not_before, attempts, owner
     {P}:ready:<lane>     zset id -> not_before: what can be claimed (of a group, its head only)
     {P}:serial:<key>     list of a group's task ids, oldest first
-    {P}:leased           zset id -> lease expiry; a dead replica's tasks come back when it passes
+    {P}:leased           zset id -> lease expiry (Redis' clock); every replica releases the
+                         expired ones as it runs (`reclaim`), so a dead replica's tasks come back
     {P}:tasks:<lane>     zset id -> created: depth and age of the oldest, for /metrics
     {P}:seen:<key>       idempotency keys, expiring after the retention
     {P}:incident:<id>    an incident; {P}:group:<group_id> -> the group's latest incident id
@@ -29,115 +30,8 @@ from typing import Any
 import redis
 
 from alert_receiver.model import LANE_NAMES, Incident, NewTask, QueueStats, Task, dumps
-from alert_receiver.store.base import Store, StoreError
-
-_ENQUEUE = """
-local p = ARGV[1]
-local ids = {}
-for i = 2, #ARGV, 7 do
-  local lane, kind, serial = ARGV[i], ARGV[i+1], ARGV[i+2]
-  local payload, created, nb = ARGV[i+3], ARGV[i+4], ARGV[i+5]
-  local id = redis.call('INCR', p .. ':seq')
-  redis.call('HSET', p .. ':task:' .. id, 'lane', lane, 'kind', kind, 'serial_key', serial,
-             'payload', payload, 'created', created, 'not_before', nb, 'attempts', 0, 'owner', '')
-  redis.call('ZADD', p .. ':tasks:' .. lane, created, id)
-  if serial ~= '' then
-    if redis.call('RPUSH', p .. ':serial:' .. serial, id) == 1 then
-      redis.call('ZADD', p .. ':ready:' .. lane, nb, id)
-    end
-  else
-    redis.call('ZADD', p .. ':ready:' .. lane, nb, id)
-  end
-  ids[#ids + 1] = tostring(id)
-end
-return ids
-"""
-
-_CLAIM = """
-local p, lane, now, lease, owner = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local ids = redis.call('ZRANGEBYSCORE', p .. ':ready:' .. lane, '-inf', now, 'LIMIT', 0, 1)
-if #ids == 0 then return false end
-local id = ids[1]
-local key = p .. ':task:' .. id
-redis.call('ZREM', p .. ':ready:' .. lane, id)
-redis.call('ZADD', p .. ':leased', lease, id)
-redis.call('HSET', key, 'owner', owner)
-local attempts = redis.call('HINCRBY', key, 'attempts', 1)
-local t = redis.call('HMGET', key, 'kind', 'serial_key', 'payload', 'created')
-return {id, t[1], t[2], t[3], t[4], tostring(attempts)}
-"""
-
-_DONE = """
-local p, id, now = ARGV[1], ARGV[2], ARGV[3]
-local key = p .. ':task:' .. id
-local t = redis.call('HMGET', key, 'lane', 'serial_key')
-if not t[1] then return 0 end
-redis.call('ZREM', p .. ':leased', id)
-redis.call('ZREM', p .. ':ready:' .. t[1], id)
-redis.call('ZREM', p .. ':tasks:' .. t[1], id)
-redis.call('SREM', p .. ':retrying', id)
-redis.call('DEL', key)
-if t[2] and t[2] ~= '' then
-  local list = p .. ':serial:' .. t[2]
-  redis.call('LREM', list, 1, id)
-  local head = redis.call('LINDEX', list, 0)
-  if head then
-    local h = redis.call('HMGET', p .. ':task:' .. head, 'lane', 'not_before', 'owner')
-    if h[3] == '' then redis.call('ZADD', p .. ':ready:' .. h[1], h[2], head) end
-  end
-end
-return 1
-"""
-
-_RETRY = """
-local p, id, nb, err = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local key = p .. ':task:' .. id
-local lane = redis.call('HGET', key, 'lane')
-if not lane then return 0 end
-redis.call('ZREM', p .. ':leased', id)
-redis.call('HSET', key, 'owner', '', 'not_before', nb, 'last_error', err)
-redis.call('SADD', p .. ':retrying', id)
-redis.call('ZADD', p .. ':ready:' .. lane, nb, id)
-return 1
-"""
-
-_RECOVER = """
-local p, prefix, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local leased = redis.call('ZRANGE', p .. ':leased', 0, -1, 'WITHSCORES')
-local n = 0
-for i = 1, #leased, 2 do
-  local id, expiry = leased[i], tonumber(leased[i + 1])
-  local key = p .. ':task:' .. id
-  local t = redis.call('HMGET', key, 'lane', 'owner')
-  if not t[1] then
-    redis.call('ZREM', p .. ':leased', id)
-  elseif expiry < now or string.sub(t[2], 1, #prefix) == prefix then
-    redis.call('ZREM', p .. ':leased', id)
-    redis.call('HSET', key, 'owner', '')
-    redis.call('ZADD', p .. ':ready:' .. t[1], now, id)
-    n = n + 1
-  end
-end
-return n
-"""
-
-_RENEW = """
-local p, owner, lease = ARGV[1], ARGV[2], ARGV[3]
-for i = 4, #ARGV do
-  if redis.call('HGET', p .. ':task:' .. ARGV[i], 'owner') == owner then
-    redis.call('ZADD', p .. ':leased', 'XX', lease, ARGV[i])
-  end
-end
-return 1
-"""
-
-_ENRICH = """
-local key, revision, body = KEYS[1], tonumber(ARGV[1]), ARGV[2]
-local old = redis.call('GET', key)
-if old and tonumber(string.match(old, '^(%d+)')) > revision then return 0 end
-redis.call('SET', key, tostring(revision) .. '\\n' .. body, 'EX', ARGV[3])
-return 1
-"""
+from alert_receiver.store import redis_scripts as lua
+from alert_receiver.store.base import LeaseLost, Store, StoreError
 
 
 class RedisStore(Store):
@@ -147,13 +41,14 @@ class RedisStore(Store):
         self.r = client
         self.p = "{" + prefix + "}"
         self.retention = int(retention)
-        self._enqueue = client.register_script(_ENQUEUE)
-        self._claim = client.register_script(_CLAIM)
-        self._done = client.register_script(_DONE)
-        self._retry = client.register_script(_RETRY)
-        self._recover = client.register_script(_RECOVER)
-        self._renew = client.register_script(_RENEW)
-        self._enrich = client.register_script(_ENRICH)
+        self._enqueue = client.register_script(lua.ENQUEUE)
+        self._claim = client.register_script(lua.CLAIM)
+        self._done = client.register_script(lua.DONE)
+        self._retry = client.register_script(lua.RETRY)
+        self._reclaim = client.register_script(lua.RECLAIM)
+        self._recover = client.register_script(lua.RECOVER)
+        self._renew = client.register_script(lua.RENEW)
+        self._enrich = client.register_script(lua.ENRICH)
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> RedisStore:
@@ -188,9 +83,8 @@ class RedisStore(Store):
         return [i.decode() if isinstance(i, bytes) else str(i) for i in ids]
 
     def claim(self, lane: str, owner: str, lease: float) -> Task | None:
-        now = time.time()
         row = self._do(
-            "claim", lambda: self._claim(args=[self.p, lane, repr(now), repr(now + lease), owner])
+            "claim", lambda: self._claim(args=[self.p, lane, repr(time.time()), repr(lease), owner])
         )
         if not row:
             return None
@@ -201,25 +95,26 @@ class RedisStore(Store):
             task_id, kind, json.loads(payload), serial or None, float(created), int(attempts)
         )
 
-    def renew(self, owner: str, task_ids: Iterable[str], lease: float) -> None:
+    def renew(self, owner: str, task_ids: Iterable[str], lease: float) -> set[str]:
         ids = list(task_ids)
-        if ids:
-            self._do(
-                "renew", lambda: self._renew(args=[self.p, owner, repr(time.time() + lease), *ids])
-            )
+        if not ids:
+            return set()
+        lost = self._do("renew", lambda: self._renew(args=[self.p, owner, repr(lease), *ids]))
+        return {i.decode() if isinstance(i, bytes) else str(i) for i in lost}
 
     def retry(self, task: Task, delay: float, error: str) -> None:
         self._do(
             "retry",
-            lambda: self._retry(args=[self.p, task.id, repr(time.time() + delay), error[:500]]),
+            lambda: self._retry(
+                args=[self.p, task.id, repr(time.time() + delay), error[:500], task.attempts]
+            ),
         )
 
+    def reclaim(self) -> int:
+        return int(self._do("reclaim", lambda: self._reclaim(args=[self.p])))
+
     def recover(self, owner_prefix: str) -> int:
-        return int(
-            self._do(
-                "recover", lambda: self._recover(args=[self.p, owner_prefix, repr(time.time())])
-            )
-        )
+        return int(self._do("recover", lambda: self._recover(args=[self.p, owner_prefix])))
 
     def commit(
         self,
@@ -234,6 +129,9 @@ class RedisStore(Store):
     ) -> None:
         def run() -> None:
             with self.r.pipeline(transaction=True) as pipe:
+                if done is not None:
+                    self._fence(pipe, done)
+                pipe.multi()
                 if done is not None:
                     self._done(args=[self.p, done.id, repr(time.time())], client=pipe)
                 if incident is not None:
@@ -257,7 +155,26 @@ class RedisStore(Store):
                     self._enqueue(args=[self.p, *self._task_args(enqueue)], client=pipe)
                 pipe.execute()
 
-        self._do("commit", run)
+        for _ in range(3):
+            try:
+                return self._do("commit", run)
+            except StoreError as e:
+                if not isinstance(e.__cause__, redis.WatchError):
+                    raise
+                # The task's hash changed since _fence read it: next time round says why.
+        raise LeaseLost(f"task {done.id if done else '?'}: its lease kept changing under commit")
+
+    def _fence(self, pipe: Any, task: Task) -> None:
+        """WATCH the task and check that this attempt still holds it: EXEC then applies the
+        whole commit only if nobody released or claimed the task in between."""
+        key = f"{self.p}:task:{task.id}"
+        pipe.watch(key)
+        owner, attempts = pipe.hmget(key, "owner", "attempts")
+        if not owner or attempts is None or int(attempts) != task.attempts:
+            raise LeaseLost(
+                f"task {task.id}: attempt {task.attempts} lost its lease (taken over after it "
+                "expired); its effects are dropped"
+            )
 
     def _save(self, pipe: Any, incident: Incident) -> None:
         key = f"{self.p}:incident:{incident.id}"

@@ -15,11 +15,8 @@ Durability: inbox commits always use `synchronous=FULL` (`ALERT_RECEIVER_DB_SYNC
 the work file), so once `enqueue()` returns the notification survives kill -9 and a power cut.
 The delivery process commits the work file with NORMAL (see `open_store`): a power cut can only
 take back progress, which is re-run and de-duplicated.
-SQLite's own busy handler sleeps 1, 2, 5, 10 ... 100 ms between tries. The inbox's writers queue
-on a lock of their own instead (group_commit.py), and other locks are waited for here, in steps
-of a fraction of a millisecond. One connection per thread and file (sqlite3 connections are not
-shared between threads), all closed by `close()`. Do not put the files on a network filesystem
-shared by several replicas: use Redis.
+Connections, and waiting for SQLite's locks, are sqlite_files.py's. Do not put the files on a
+network filesystem shared by several replicas: use Redis.
 """
 
 from __future__ import annotations
@@ -28,106 +25,41 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from alert_receiver.model import LANE_NAMES, LANES, Incident, NewTask, QueueStats, Task, dumps
-from alert_receiver.store.base import Store, StoreError
+from alert_receiver.store.base import LeaseLost, Store
 from alert_receiver.store.group_commit import GroupCommit, WriterLock
+from alert_receiver.store.sqlite_files import SqliteFiles
 from alert_receiver.store.sqlite_schema import (
     _CLAIM,
     CLEANUP_EVERY,
+    DELETE_HELD,
     IMPORT_BATCH,
     INBOX_SCHEMA,
+    RETRY_HELD,
     SCHEMA,
 )
 
 
-class SqliteStore(Store):
+class SqliteStore(SqliteFiles, Store):
     def __init__(
         self, path: str | Path, *, synchronous: str = "FULL", busy_timeout: float = 10.0
     ) -> None:
-        self.path = str(path)
-        p = Path(path)
-        self.inbox_path = str(p.with_name(f"{p.stem}.inbox{p.suffix or '.db'}"))
-        self._sync = synchronous
-        self._busy_ms = int(busy_timeout * 1000)
-        self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
+        super().__init__(path, synchronous=synchronous, busy_timeout=busy_timeout)
         self._import_lock = threading.Lock()
         self._writer = WriterLock(f"{self.inbox_path}.lock")
         self._group = GroupCommit(self._append)
         self._hwm: int | None = None
         self._last_cleanup = time.monotonic()
-        self._closed = False
         with self._write() as db:
             for statement in SCHEMA.split(";"):
                 if statement.strip():
                     db.execute(statement)
         with self._write(inbox=True) as db:
             db.execute(INBOX_SCHEMA)
-
-    # -- connections ---------------------------------------------------------------------------
-
-    def _conn(self, inbox: bool = False) -> sqlite3.Connection:
-        attr = "inbox" if inbox else "conn"
-        conn = getattr(self._local, attr, None)
-        if conn is None:
-            if self._closed:
-                raise StoreError("the store is closed")
-            path = self.inbox_path if inbox else self.path
-            try:
-                conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-                conn.execute("PRAGMA busy_timeout = 0")  # we wait ourselves: see the docstring
-                self._retry_busy(lambda: conn.execute("PRAGMA journal_mode = WAL"))
-                # The intake's commits are always FULL: they are what a 202 promises.
-                conn.execute(f"PRAGMA synchronous = {'FULL' if inbox else self._sync}")
-                if inbox:  # checkpoints are the delivery's job, not a webhook's
-                    conn.execute("PRAGMA wal_autocheckpoint = 20000")
-            except sqlite3.Error as e:
-                raise StoreError(f"cannot open {path}: {e}") from e
-            setattr(self._local, attr, conn)
-            with self._lock:
-                self._all.append(conn)
-        return conn
-
-    def _retry_busy(self, call: Any) -> Any:
-        deadline = time.monotonic() + self._busy_ms / 1000
-        pause = 0.0001
-        while True:
-            try:
-                return call()
-            except sqlite3.OperationalError as e:
-                if "locked" not in str(e) and "busy" not in str(e):
-                    raise
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(pause)
-                pause = min(pause * 1.5, 0.002)
-
-    @contextmanager
-    def _write(self, inbox: bool = False) -> Iterator[sqlite3.Connection]:
-        conn = self._conn(inbox)
-        try:
-            self._retry_busy(lambda: conn.execute("BEGIN IMMEDIATE"))
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            self._retry_busy(lambda: conn.execute("COMMIT"))
-        except sqlite3.Error as e:
-            raise StoreError(f"{self.path}: {e}") from e
-
-    def _read(self, sql: str, args: Any = (), inbox: bool = False) -> list[tuple]:
-        try:
-            conn = self._conn(inbox)
-            return self._retry_busy(lambda: conn.execute(sql, args).fetchall())
-        except sqlite3.Error as e:
-            raise StoreError(f"{self.path}: {e}") from e
 
     # -- queue ---------------------------------------------------------------------------------
 
@@ -224,32 +156,42 @@ class SqliteStore(Store):
         task_id, kind, serial_key, payload, created, attempts = row
         return Task(str(task_id), kind, json.loads(payload), serial_key, created, attempts)
 
-    def renew(self, owner: str, task_ids: Iterable[str], lease: float) -> None:
+    def renew(self, owner: str, task_ids: Iterable[str], lease: float) -> set[str]:
         ids = [int(i) for i in task_ids]
         if not ids:
-            return
+            return set()
+        marks = ",".join("?" * len(ids))
         with self._write() as db:
-            db.executemany(
-                "UPDATE tasks SET lease_until = ? WHERE id = ? AND owner = ?",
-                [(time.time() + lease, i, owner) for i in ids],
+            db.execute(
+                f"UPDATE tasks SET lease_until = ? WHERE owner = ? AND id IN ({marks})",  # noqa: S608
+                (time.time() + lease, owner, *ids),
             )
+            lost = db.execute(
+                f"SELECT id FROM tasks WHERE owner IS NOT ? AND id IN ({marks})",  # noqa: S608
+                (owner, *ids),
+            ).fetchall()
+        return {str(row[0]) for row in lost}
 
     def retry(self, task: Task, delay: float, error: str) -> None:
         with self._write() as db:
-            db.execute(
-                "UPDATE tasks SET owner = NULL, lease_until = NULL, not_before = ?,"
-                " last_error = ? WHERE id = ?",
-                (time.time() + delay, error[:500], int(task.id)),
-            )
+            db.execute(RETRY_HELD, (time.time() + delay, error[:500], int(task.id), task.attempts))
+
+    def reclaim(self) -> int:
+        return self._release("lease_until < ?", (time.time(),))
 
     def recover(self, owner_prefix: str) -> int:
+        return self._release(
+            "(substr(owner, 1, ?) = ? OR lease_until < ?)",
+            (len(owner_prefix), owner_prefix, time.time()),
+        )
+
+    def _release(self, where: str, args: tuple) -> int:
         with self._write() as db:
-            cur = db.execute(
-                "UPDATE tasks SET owner = NULL, lease_until = NULL"
-                " WHERE owner IS NOT NULL AND (substr(owner, 1, ?) = ? OR lease_until < ?)",
-                (len(owner_prefix), owner_prefix, time.time()),
-            )
-            return cur.rowcount
+            return db.execute(
+                f"UPDATE tasks SET owner = NULL, lease_until = NULL"  # noqa: S608
+                f" WHERE owner IS NOT NULL AND {where}",
+                args,
+            ).rowcount
 
     def commit(
         self,
@@ -264,8 +206,11 @@ class SqliteStore(Store):
     ) -> None:
         now = time.time()
         with self._write() as db:
-            if done is not None:
-                db.execute("DELETE FROM tasks WHERE id = ?", (int(done.id),))
+            if (
+                done is not None
+                and not db.execute(DELETE_HELD, (int(done.id), done.attempts)).rowcount
+            ):
+                raise LeaseLost(f"task {done.id}: attempt {done.attempts} lost its lease")
             if incident is not None:
                 self._save(db, incident, now)
             db.executemany(
@@ -409,10 +354,5 @@ class SqliteStore(Store):
         self._read("SELECT 1")
 
     def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            conns, self._all = self._all, []
-        for conn in conns:
-            conn.close()
+        self._close_connections()
         self._writer.close()
-        self._local = threading.local()

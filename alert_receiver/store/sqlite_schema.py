@@ -67,3 +67,11 @@ WHERE id = (
     ORDER BY t.id LIMIT 1)
 RETURNING id, kind, serial_key, payload, created, attempts
 """
+
+# Only the attempt that holds a task's lease may finish it or give it back: `attempts` counts
+# claims, so it is the lease's fencing token (base.py).
+DELETE_HELD = "DELETE FROM tasks WHERE id = ? AND attempts = ? AND owner IS NOT NULL"
+RETRY_HELD = """
+UPDATE tasks SET owner = NULL, lease_until = NULL, not_before = ?, last_error = ?
+WHERE id = ? AND attempts = ? AND owner IS NOT NULL
+"""

@@ -1,4 +1,5 @@
-"""The real daemons of the receiver's tests: Alertmanager, and `alert-receiver` itself."""
+"""The real daemons of the receiver's tests: Alertmanager (alone or as a cluster), HAProxy in
+front of several receivers, and `alert-receiver` itself."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from tests.helpers import ListeningProcess, free_port, require_binary, stop, wait_http
@@ -32,8 +34,26 @@ receivers:
 
 
 class Alertmanager:
-    def __init__(self, tmp: Path, webhook_url: str, token_file: Path) -> None:
+    """One Alertmanager; with `cluster_port` a peer gossiping on loopback with `peers`' ports."""
+
+    def __init__(
+        self,
+        tmp: Path,
+        webhook_url: str,
+        token_file: Path,
+        *,
+        cluster_port: int | None = None,
+        peers: Sequence[int] = (),
+    ) -> None:
         binary = require_binary("prometheus-alertmanager")
+        cluster = ["--cluster.listen-address="]
+        if cluster_port is not None:
+            cluster = [
+                f"--cluster.listen-address=127.0.0.1:{cluster_port}",
+                f"--cluster.advertise-address=127.0.0.1:{cluster_port}",
+                "--cluster.gossip-interval=50ms",  # settles in about a second, not six
+                *[f"--cluster.peer=127.0.0.1:{port}" for port in peers],
+            ]
         (tmp / "am.yml").write_text(AM_CONFIG.format(url=webhook_url, token_file=token_file))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -43,7 +63,7 @@ class Alertmanager:
                 f"--config.file={tmp / 'am.yml'}",
                 f"--storage.path={tmp / 'am-data'}",
                 f"--web.listen-address=127.0.0.1:{self.port}",
-                "--cluster.listen-address=",
+                *cluster,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -80,3 +100,47 @@ class ReceiverProcess(ListeningProcess):
         self._drain.join(5)
         self.proc.stderr.close()
         return code
+
+
+HAPROXY_CFG = """
+global
+    maxconn 200
+defaults
+    mode http
+    timeout connect 500ms
+    timeout client 10s
+    timeout server 10s
+    retries 3
+    option redispatch
+frontend receivers
+    bind 127.0.0.1:{port}
+    default_backend receivers
+backend receivers
+    balance roundrobin
+    option httpchk GET /readyz
+{servers}
+"""
+
+
+class HAProxy:
+    """A real HAProxy (Debian's) balancing over receivers, as a Service over a Deployment's
+    pods: round robin, health-checked, a dead one's requests redispatched to the others."""
+
+    def __init__(self, tmp: Path, servers: dict[str, int]) -> None:
+        binary = require_binary("haproxy")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        lines = "\n".join(
+            f"    server {name} 127.0.0.1:{port} check inter 200ms fall 1 rise 1"
+            for name, port in servers.items()
+        )
+        (tmp / "haproxy.cfg").write_text(HAPROXY_CFG.format(port=self.port, servers=lines))
+        self.proc = subprocess.Popen(
+            [binary, "-db", "-f", str(tmp / "haproxy.cfg")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_http(f"{self.url}/healthz")
+
+    def close(self) -> None:
+        stop(self.proc)

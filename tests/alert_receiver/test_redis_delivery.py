@@ -22,10 +22,9 @@ from tests.alert_receiver.test_store import redis_url  # noqa: F401 - the fixtur
 pytestmark = pytest.mark.integration
 
 
-@contextlib.contextmanager
-def two_replicas(url: str, slack, prefix: str) -> Iterator[list[tuple]]:
-    """Two receivers (app + delivery) on one Redis: `(client, delivery, store, clients)` each."""
-    settings = Settings.from_env(
+def redis_settings(url: str, slack, prefix: str, **env: str) -> Settings:
+    """A replica's settings: the queue in Redis under `prefix`, Slack at the fake; `env` adds."""
+    return Settings.from_env(
         {
             "ALERT_RECEIVER_TOKEN": TOKEN,
             "REDIS_URL": url,
@@ -34,8 +33,15 @@ def two_replicas(url: str, slack, prefix: str) -> Iterator[list[tuple]]:
             "SLACK_CHANNEL": "C0ALERTS",
             "SLACK_API_URL": slack.api_url,
             "ALERT_RECEIVER_FIRST_POST_WAIT": "0",
+            **env,
         }
     )
+
+
+@contextlib.contextmanager
+def two_replicas(url: str, slack, prefix: str) -> Iterator[list[tuple]]:
+    """Two receivers (app + delivery) on one Redis: `(client, delivery, store, clients)` each."""
+    settings = redis_settings(url, slack, prefix)
     replicas = []
     for i in range(2):
         store = RedisStore.from_url(url, prefix=prefix)

@@ -4,8 +4,12 @@ It checks what real Slack checks and answers the way it does: bearer token (`inv
 known channel IDs (`channel_not_found`), Block Kit limits (`invalid_blocks`: 50 blocks, 3,000
 characters a section, 150 a header, 10 fields), message length (`msg_too_long`), `thread_ts` and
 `ts` that exist. `fail(method, status, times, retry_after)` makes the next calls answer 429 (with
-`Retry-After`) or 5xx. Every call is recorded in `calls`; messages keep their last content and
-their metadata, which `conversations.history` returns with `include_all_metadata`.
+`Retry-After`) or 5xx; `hold(method)` keeps the next call's answer back (the call takes effect)
+until the test releases it, so the test can kill the caller while its request is in flight
+(`effect_first=False`: the call takes effect only once released, a request still on its way).
+Every call is recorded in `calls`; messages keep their last content and their metadata, which
+`conversations.history` returns with `include_all_metadata`. Each of several callers can be
+given its own base URL, `api_url_for(name)`: its calls are recorded with `via=name`.
 
     slack = FakeSlack(token="xoxb-test", channels={"C0ALERTS"})
     client = WebClient(token="xoxb-test", base_url=slack.api_url)
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +35,28 @@ class Call:
     status: int
     error: str | None
     at: float = field(default_factory=time.time)
+    via: str = ""  # the name in the caller's base URL (`api_url_for`)
+
+
+@dataclass
+class Hold:
+    """A call whose answer waits: `arrived` once it took effect, `release()` lets it answer."""
+
+    method: str
+    only_via: str | None = None  # only a call from this caller (`api_url_for`)
+    effect_first: bool = True  # the call takes effect before its answer waits, or after
+    arrived: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+    via: str = ""
+    args: dict[str, Any] = field(default_factory=dict)
+
+    def wait_here(self, via: str, args: dict[str, Any]) -> None:
+        self.via, self.args = via, args
+        self.arrived.set()
+        self.released.wait(60)
+
+    def release(self) -> None:
+        self.released.set()
 
 
 def block_problems(blocks: list[dict]) -> list[str]:
@@ -76,6 +103,7 @@ class FakeSlack(FakeServer):
         self.scopes_missing: set[str] = set()
         self.delay = 0.0  # seconds each Web API call takes
         self._failures: list[tuple[str, int, float | None, bool]] = []
+        self._holds: list[Hold] = []
         self._ids = itertools.count(1)
         self._last_ts = 0.0
         super().__init__()
@@ -96,6 +124,19 @@ class FakeSlack(FakeServer):
         `after=True` the call takes effect first and only its answer is lost (a timeout)."""
         with self.lock:
             self._failures += [(method, status, retry_after, after)] * times
+
+    def api_url_for(self, name: str) -> str:
+        """A Web API base URL of its own for one caller (a replica): its calls carry `via`."""
+        return f"{self.url}/via/{name}/api/"
+
+    def hold(self, method: str, via: str | None = None, effect_first: bool = True) -> Hold:
+        """The next call of `method` (from `via`, if given) takes effect, then its answer waits
+        until `release()` (60 s at most): a request in flight, answered only after its caller was
+        killed, or slow. With `effect_first=False` the call waits first, then takes effect."""
+        held = Hold(method, via, effect_first)
+        with self.lock:
+            self._holds.append(held)
+        return held
 
     def posts(self, thread: bool | None = False) -> list[dict[str, Any]]:
         """Messages posted (top-level by default; thread=True for replies, None for all)."""
@@ -125,6 +166,10 @@ class FakeSlack(FakeServer):
             with self.lock:
                 self.files.setdefault(req.path.rsplit("/", 1)[1], {})["content"] = req.body
             return 200, {"Content-Type": "text/plain"}, b"OK - uploaded"
+        via = ""
+        if req.path.startswith("/via/"):
+            via, _, rest = req.path.removeprefix("/via/").partition("/")
+            req.path = "/" + rest
         method = req.path.removeprefix("/api/")
         args = req.form()
         if self.delay:
@@ -134,17 +179,30 @@ class FakeSlack(FakeServer):
             status, retry_after, after = failure
             if after and req.headers.get("Authorization") == f"Bearer {self.token}":
                 getattr(self, "_" + method.replace(".", "_"))(args)
-            self._record(method, args, status, "forced")
+            self._record(method, args, status, "forced", via)
             headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else {}
             if status == 429:
                 return json_reply(429, {"ok": False, "error": "ratelimited"}, headers)
             return status, {"Content-Type": "text/html", **headers}, b"<html>Server Error</html>"
         if req.headers.get("Authorization") != f"Bearer {self.token}":
-            return self._answer(method, args, {"ok": False, "error": "invalid_auth"})
+            return self._answer(method, args, {"ok": False, "error": "invalid_auth"}, via)
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
-            return self._answer(method, args, {"ok": False, "error": "unknown_method"})
-        return self._answer(method, args, handler(args))
+            return self._answer(method, args, {"ok": False, "error": "unknown_method"}, via)
+        held = self._take_hold(method, via)
+        if held is not None and not held.effect_first:
+            held.wait_here(via, args)
+        reply = self._answer(method, args, handler(args), via)
+        if held is not None and held.effect_first:
+            held.wait_here(via, args)
+        return reply
+
+    def _take_hold(self, method: str, via: str) -> Hold | None:
+        with self.lock:
+            for i, held in enumerate(self._holds):
+                if held.method == method and held.only_via in (None, via):
+                    return self._holds.pop(i)
+        return None
 
     def _take_failure(self, method: str) -> tuple[int, float | None, bool] | None:
         with self.lock:
@@ -154,12 +212,14 @@ class FakeSlack(FakeServer):
                     return status, retry_after, after
         return None
 
-    def _record(self, method: str, args: dict, status: int, error: str | None) -> None:
+    def _record(
+        self, method: str, args: dict, status: int, error: str | None, via: str = ""
+    ) -> None:
         with self.lock:
-            self.calls.append(Call(method, args, status, error))
+            self.calls.append(Call(method, args, status, error, via=via))
 
-    def _answer(self, method: str, args: dict, body: dict) -> Reply:
-        self._record(method, args, 200, None if body.get("ok") else body.get("error"))
+    def _answer(self, method: str, args: dict, body: dict, via: str = "") -> Reply:
+        self._record(method, args, 200, None if body.get("ok") else body.get("error"), via)
         return json_reply(200, body)
 
     def _new_ts(self) -> str:
