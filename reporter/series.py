@@ -108,7 +108,7 @@ class SeriesReader:
         if mode == RECORDED:
             return selector
         raw = self._raw(metric, join_matchers(*matchers, self.extra), offset)
-        return raw if mode == RAW else f"({selector} or {raw})"
+        return raw if mode == RAW else _both(selector, raw)
 
     def window(self, metric: str, rng: str, *matchers: str) -> str:
         """A range vector (`rng` such as "[1h]") of `metric`: its samples when recorded, a
@@ -127,7 +127,7 @@ class SeriesReader:
             if mode == RECORDED:
                 return selector
             raw = self._raw(ref.name, extra)
-            return raw if mode == RAW else f"({selector} or {raw})"
+            return raw if mode == RAW else _both(selector, raw)
 
         return substitute(expr, self.rules, one)
 
@@ -142,6 +142,12 @@ class SeriesReader:
             first = raw_selectors(self.rules, name, self.extra)[0]
             counts[f"raw:{name}"] = f"count_over_time(count({first}){sub})"
         return union(counts, "series")
+
+
+def _both(selector: str, raw: str) -> str:
+    """Recorded where it exists, raw elsewhere. `* 1` drops the recorded series' name, so a
+    step of each is the same series to a subquery (or `*_over_time` sees two, and fails)."""
+    return f"({selector} * 1 or {raw})"
 
 
 def modes(samples: Iterable[Sample], p: Period, rules: RulesConfig) -> dict[str, str]:

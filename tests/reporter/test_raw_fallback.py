@@ -1,9 +1,11 @@
 """Reports right on day one: a Prometheus with weeks of raw data but none of the pack's recorded
-series gives the same daily report as one that has them, and both name every anomaly the
-synthetic cluster holds (tests/fixtures/cluster.py), read back from the CSVs.
+series, or recorded ones only from midday (the rules installed then), gives the same daily
+report as one that has them all along, and every one names each anomaly the synthetic cluster
+holds (tests/fixtures/cluster.py), read back from the CSVs.
 
-Two real Prometheus servers over the same two days of raw series, node_exporter scraped as
-`<ip>:9100` (so node names must be looked up): one without recorded series, one with them.
+Three real Prometheus servers over the same two days of raw series, node_exporter scraped as
+`<ip>:9100` (so node names must be looked up): without recorded series, with them from 12:00 of
+the reported day, with them all along.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ DAY = "report-daily-2026-11-01-ko"
 DAY_START = END - timedelta(days=1)
 
 
-def _server(tmp_path_factory, recorded: bool):
+def _server(tmp_path_factory, kind: str):
     from tests.fixtures.cluster import ClusterModel, backfill
     from tests.fixtures.prometheus import PrometheusProcess
     from tests.helpers import free_port, require_binary
@@ -35,10 +37,11 @@ def _server(tmp_path_factory, recorded: bool):
         history_step=300,
         recent_minutes=2 * 1440,
         recent_step=60,
-        recorded=recorded,
+        recorded=kind != "raw",
+        recorded_from=int((DAY_START + timedelta(hours=12)).timestamp()) if kind == "mixed" else 0,
         instances="address",
     )
-    data = tmp_path_factory.mktemp("raw" if not recorded else "recorded") / "tsdb"
+    data = tmp_path_factory.mktemp(kind) / "tsdb"
     backfill(model, data, require_binary("promtool"))
     return PrometheusProcess(require_binary("prometheus"), data, free_port()), model
 
@@ -47,8 +50,8 @@ def _server(tmp_path_factory, recorded: bool):
 def reports(tmp_path_factory):
     """{"raw": (csv tables, pdf text), "recorded": ...} and the model."""
     out = {}
-    for kind in ("raw", "recorded"):
-        server, model = _server(tmp_path_factory, kind == "recorded")
+    for kind in ("raw", "mixed", "recorded"):
+        server, model = _server(tmp_path_factory, kind)
         try:
             folder = tmp_path_factory.mktemp(f"report-{kind}")
             stdout = io.StringIO()
@@ -123,8 +126,9 @@ def test_every_anomaly_is_named_and_quantified_from_raw_series(reports):
     assert lead < flat.index("클러스터 평균 CPU 사용률은")
 
 
-def test_raw_and_recorded_series_give_the_same_report(reports):
-    raw, recorded = reports[0]["raw"][0], reports[0]["recorded"][0]
+@pytest.mark.parametrize("kind", ["raw", "mixed"])
+def test_raw_and_recorded_series_give_the_same_report(reports, kind):
+    raw, recorded = reports[0][kind][0], reports[0]["recorded"][0]
     assert set(raw) == set(recorded)
     compared = 0
     for name, rows in recorded.items():
@@ -144,3 +148,5 @@ def test_raw_and_recorded_series_give_the_same_report(reports):
                 compared += 1
     assert compared > 100
     assert "원시 시계열" not in reports[0]["recorded"][1]
+    if kind == "mixed":
+        assert "기록 규칙이 기록하기 전 구간을 원시 시계열에서 계산했습니다" in reports[0][kind][1]
