@@ -1,17 +1,22 @@
 """What "the same answer" means for two Prometheus-compatible stores: reports compared field by
 field, query results series by series, under a named tolerance that says why it is what it is.
 
-The report walk is generic (dataclasses, mappings, sequences, numbers, times), so a field added
-to ReportData later is compared too. Two allowances hold whatever the tolerance, both from how
-the stores treat a series that stops without a staleness marker (the fixture's ALERTS: Prometheus
-writes markers when an alert resolves, promtool and the fixture cannot):
+The report walk is generic (dataclasses, mappings, sequences, numbers, times, text), so a field
+added to ReportData later is compared too. These allowances hold whatever the tolerance:
 
-- `firing_minutes`: Prometheus still finds such a series for its 5-minute lookback after the
-  last sample, VictoriaMetrics for about one sample interval, so Prometheus counts up to five
-  minutes more per firing.
+- `firing_minutes`: a series that stops without a staleness marker (the fixture's ALERTS;
+  Prometheus writes markers when an alert resolves, promtool and the fixture cannot) is still
+  found by Prometheus for its 5-minute lookback after the last sample, by VictoriaMetrics for
+  about one sample interval, so Prometheus counts up to five minutes more per firing.
 - range queries: a bare selector in VictoriaMetrics looks back one `step` (`max(step, scrape
   interval)`), in Prometheus 5 minutes, so at a 1h step VictoriaMetrics shows an ended series at
   up to one more step; every point Prometheus has, it has too, with the same value.
+- text compares with runs of white space as one: an alert's expression comes from
+  `/api/v1/rules`, which vmalert answers as the rule file writes it and Prometheus re-prints on
+  one line.
+- crossings are paired by what they are about (severity, area, subject, mount point), not by
+  their place: reporter/peaks.py orders them by minutes, which may differ within a tolerance,
+  and leaves ties (severity, minutes, first, subject) in the order the store lists its series.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from reporter.model import AlertCount, Series
+from reporter.model import AlertCount, Crossing, Series, WorstHour
 
 LOOKBACK_MINUTES = 5  # Prometheus' default lookback delta
 
@@ -33,24 +38,29 @@ class Tolerance:
     why: str
     rel: float  # relative difference allowed for a number
     abs: float = 1e-9
-    minutes: float = 0  # absolute, for fields counting minutes (`*_minutes`)
+    minutes: float = 0  # absolute, for fields counting minutes (`minutes`, `*_minutes`)
     seconds: float = 0  # for times
     chart_points: float = 0  # share of a chart series' points allowed beyond `rel`
+    hour_ties: bool = False  # a worst hour may be its neighbour when their values are close
 
 
 # The same samples on both sides: only the query engines differ.
 SAME_SAMPLES = Tolerance("the same raw and recorded samples in both stores", rel=1e-9)
 # Recorded series from each store's own rule evaluation: promtool evaluates each group at a
 # hash-based offset within the minute, vmalert on the minute, so every recorded sample is read
-# up to a minute apart (the model moves less than 0.5 % a minute), an episode's edges may move
-# by a minute, and a chart point whose 5-minute window holds a step change of the model (the
-# busy node, the 5xx burst) takes a different share of it: at most 1 % of the points.
+# up to a minute apart (the model moves less than 0.5 % a minute). So an episode's edges may
+# move by one step of the report's 5-minute resolution (a 5m rate still holding a burst at one
+# store's sample, no longer at the other's), a worst hour may be the neighbouring hour where
+# the two are as bad (the memory wave's top spans two), and a chart point whose 5-minute window
+# holds a step change of the model (the busy node, the 5xx burst) takes a different share of
+# it: at most 1 % of the points.
 OWN_EVALUATION = Tolerance(
     "recorded series evaluated by promtool and by vmalert, up to a minute apart",
     rel=5e-3,
-    minutes=2,
-    seconds=60,
+    minutes=5,
+    seconds=300,
     chart_points=0.01,
+    hour_ties=True,
 )
 
 
@@ -72,6 +82,8 @@ def _walk(a: Any, b: Any, path: str, tol: Tolerance) -> Iterator[str]:
         yield from _series(a, b, path, tol)
     elif isinstance(a, AlertCount):
         yield from _alert(a, b, path, tol)
+    elif isinstance(a, WorstHour):
+        yield from _worst_hour(a, b, path, tol)
     elif dataclasses.is_dataclass(a):
         for f in dataclasses.fields(a):
             yield from _field(getattr(a, f.name), getattr(b, f.name), f"{path}.{f.name}", tol)
@@ -85,6 +97,8 @@ def _walk(a: Any, b: Any, path: str, tol: Tolerance) -> Iterator[str]:
         if len(a) != len(b):
             yield f"{path}: {len(a)} items != {len(b)}"
         else:
+            if a and all(isinstance(x, Crossing) for x in (*a, *b)):
+                a, b = sorted(a, key=_crossing_order), sorted(b, key=_crossing_order)
             for i, (x, y) in enumerate(zip(a, b, strict=True)):
                 yield from _walk(x, y, f"{path}[{i}]", tol)
     elif isinstance(a, float):
@@ -93,6 +107,9 @@ def _walk(a: Any, b: Any, path: str, tol: Tolerance) -> Iterator[str]:
     elif isinstance(a, datetime):
         if abs((a - b).total_seconds()) > tol.seconds:
             yield f"{path}: {a.isoformat()} != {b.isoformat()}"
+    elif isinstance(a, str):
+        if a.split() != b.split():
+            yield f"{path}: {a!r} != {b!r}"
     elif a != b:
         yield f"{path}: {a!r} != {b!r}"
 
@@ -102,7 +119,8 @@ def _number(x: Any) -> bool:
 
 
 def _field(a: Any, b: Any, path: str, tol: Tolerance) -> Iterator[str]:
-    if path.endswith("_minutes") and _number(a) and _number(b):
+    name = path.rsplit(".", 1)[-1]
+    if (name == "minutes" or name.endswith("_minutes")) and _number(a) and _number(b):
         if abs(a - b) > max(tol.minutes, tol.rel * max(abs(a), abs(b))):
             yield f"{path}: {a!r} != {b!r} minutes"
     else:
@@ -120,6 +138,19 @@ def _alert(a: AlertCount, b: AlertCount, path: str, tol: Tolerance) -> Iterator[
                 yield f"{path}.firing_minutes: {x!r} != {y!r} (Prometheus may count {extra} more)"
         else:
             yield from _field(x, y, f"{path}.{f.name}", tol)
+
+
+def _worst_hour(a: WorstHour, b: WorstHour, path: str, tol: Tolerance) -> Iterator[str]:
+    if not close(a.value, b.value, tol):
+        yield f"{path}.value: {a.value!r} != {b.value!r}"
+    apart = abs((a.start - b.start).total_seconds())
+    if apart > tol.seconds and not (tol.hour_ties and apart == 3600):
+        yield f"{path}.start: {a.start.isoformat()} != {b.start.isoformat()}"
+
+
+def _crossing_order(c: Crossing) -> tuple[str, ...]:
+    """What a crossing is about, unique in a report."""
+    return (c.severity, c.area, c.subject, c.detail)
 
 
 def _series(a: Series, b: Series, path: str, tol: Tolerance) -> Iterator[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from reporter.model import Series, Stat
+from reporter.model import Crossing, Series, Stat, WorstHour
 from tests.integration.compare import (
     OWN_EVALUATION,
     SAME_SAMPLES,
@@ -80,3 +80,57 @@ def test_a_range_answer_may_have_more_points_on_victoriametrics_not_fewer() -> N
     more = [{"metric": {"alertname": "X"}, "values": [[0, "1"], [3600, "1"]]}]
     assert matrix_differences(a, more, SAME_SAMPLES) == []
     assert matrix_differences(more, a, SAME_SAMPLES)
+
+
+def test_expressions_compare_without_their_line_breaks() -> None:
+    data = sample_report()
+    area, th = next(iter(data.thresholds.items()))
+    one_line = replace(th, exprs={"warning": "a:b > 70 and on (x) c:d >= 0.1"})
+    as_written = replace(th, exprs={"warning": "a:b > 70\nand on (x)\nc:d >= 0.1\n"})
+    other = replace(th, exprs={"warning": "a:b > 75 and on (x) c:d >= 0.1"})
+
+    def with_(t: object) -> object:
+        return replace(data, thresholds={**data.thresholds, area: t})
+
+    assert report_differences(with_(one_line), with_(as_written), SAME_SAMPLES) == []
+    assert report_differences(with_(one_line), with_(other), SAME_SAMPLES)
+
+
+def test_a_worst_hour_may_be_its_neighbour_only_when_evaluations_differ() -> None:
+    data = sample_report()
+    start = data.period.start + timedelta(hours=8)
+    hour = WorstHour(0.61, start)
+
+    def node(worst: WorstHour) -> object:
+        return replace(data, nodes=(replace(data.nodes[0], memory_worst_hour=worst),))
+
+    neighbour = node(WorstHour(0.6101, start + timedelta(hours=1)))
+    assert report_differences(node(hour), neighbour, OWN_EVALUATION) == []
+    assert report_differences(node(hour), neighbour, SAME_SAMPLES)
+    far = node(WorstHour(0.61, start + timedelta(hours=2)))
+    assert report_differences(node(hour), far, OWN_EVALUATION)
+
+
+def test_crossings_are_paired_by_what_they_are_about() -> None:
+    data = sample_report()
+    t = data.period.start
+    rows = tuple(
+        Crossing(area, "warning", "shop/orders", "", 1440.0, t, data.period.end)
+        for area in ("error_rate", "latency")
+    )
+    assert (
+        report_differences(
+            replace(data, crossings=rows), replace(data, crossings=rows[::-1]), SAME_SAMPLES
+        )
+        == []
+    )
+    longer = (replace(rows[0], minutes=1445.0), rows[1])
+    assert report_differences(
+        replace(data, crossings=rows), replace(data, crossings=longer), SAME_SAMPLES
+    )
+    assert (
+        report_differences(
+            replace(data, crossings=rows), replace(data, crossings=longer), OWN_EVALUATION
+        )
+        == []
+    )  # one 5-minute step
