@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import requests
+import yaml
 
 from integrations._http import JsonHttp
 from integrations.errors import BadResponse, Rejected
@@ -130,6 +131,17 @@ class PrometheusClient:
             ]
         except (KeyError, TypeError, ValueError) as e:
             raise BadResponse(SYSTEM, f"unexpected rules answer: {e!r}") from e
+
+    def external_labels(self, timeout: float | None = None) -> dict[str, str]:
+        """The `global.external_labels` of its configuration (`/api/v1/status/config`); {} when
+        it has none. A store without this API (VictoriaMetrics) raises `Rejected`."""
+        data = self._data(self._http.get("/api/v1/status/config", None, timeout))
+        try:
+            config = yaml.safe_load(data["yaml"]) or {}
+            labels = (config.get("global") or {}).get("external_labels") or {}
+            return {str(k): str(v) for k, v in labels.items()}
+        except (KeyError, TypeError, AttributeError, yaml.YAMLError) as e:
+            raise BadResponse(SYSTEM, f"unexpected config answer: {e!r}") from e
 
     def graph_url(self, expr: str, range_: str = "1h") -> str:
         query = urllib.parse.urlencode({"g0.expr": expr, "g0.tab": "0", "g0.range_input": range_})

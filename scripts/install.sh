@@ -18,6 +18,11 @@ DEBIAN_NEEDS=(
   npm:npm
   pdftotext:poppler-utils
   pdftoppm:poppler-utils
+  # VictoriaMetrics 1.79 and vmalert, for the second-store tests (tests/integration). Its own
+  # service (:8428, /var/lib/victoria-metrics) is left alone: the tests start theirs on free
+  # loopback ports with temporary data folders.
+  victoria-metrics:victoria-metrics
+  vmalert:victoria-metrics
 )
 DEBIAN_NEEDS+=("$@")
 

@@ -42,3 +42,19 @@ def moto():
     server = MotoServer()
     yield server
     server.close()
+
+
+@pytest.fixture(scope="session")
+def backfilled_prometheus(tmp_path_factory):
+    """A real Prometheus over two days of raw series only, whose recorded history `python -m
+    rules backfill` wrote (tests/fixtures/backfilled.py): a Backfilled (prometheus, model, ...).
+    About 20 seconds, once per session."""
+    from tests.fixtures.backfilled import start_backfilled
+    from tests.helpers import free_port, require_binary
+
+    prometheus = require_binary("prometheus")
+    promtool = require_binary("promtool")
+    work = tmp_path_factory.mktemp("backfilled")
+    backfilled = start_backfilled(work, prometheus, promtool, free_port())
+    yield backfilled
+    backfilled.prometheus.stop()

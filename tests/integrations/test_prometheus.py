@@ -68,3 +68,7 @@ def test_unreachable_prometheus():
     with pytest.raises(Unavailable):
         c.query("up")
     c.close()
+
+
+def test_external_labels_of_a_config_without_them(prometheus):
+    assert prometheus.external_labels() == {}
