@@ -122,5 +122,15 @@ def parse_crossings(
         first = (min(times) - timedelta(seconds=step)).astimezone(tz)
         last = max(times).astimezone(tz)
         out.append(Crossing(area, severity, subject, detail, len(times) * step / 60, first, last))
-    out.sort(key=lambda c: (SEVERITY_ORDER.get(c.severity, 2), -c.minutes, c.first, c.subject))
+    # a total order: whatever order the store returned its series in, the same rows
+    out.sort(
+        key=lambda c: (
+            SEVERITY_ORDER.get(c.severity, 2),
+            -c.minutes,
+            c.first,
+            c.subject,
+            c.area,
+            c.detail,
+        )
+    )
     return tuple(out)
