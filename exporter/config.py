@@ -8,7 +8,6 @@ back to the default is worse than a refusal to start.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -19,6 +18,7 @@ from typing import Any
 import yaml
 
 from runtime.durations import parse_duration
+from runtime.net import is_ip
 
 DEFAULT_TIMEOUT = 5.0
 MAX_TIMEOUT = 120.0
@@ -226,7 +226,7 @@ def _tcp(c: _Checker, key: str, m: dict, timeout: float) -> TcpTarget | None:
     if name is None or hostport is None:
         return None
     host, port = hostport
-    ip = host if _is_ip(host) else None
+    ip = host if is_ip(host) else None
     return TcpTarget(name, host, port, t, send.encode() if send else None, expect, ip)
 
 
@@ -237,14 +237,6 @@ def _split_hostport(c: _Checker, key: str, address: str) -> tuple[str, int] | No
         c.fail(key, '"host:port" with a port from 1 to 65535 ("[::1]:port" for IPv6)', address)
         return None
     return host, int(port)
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def _headers(c: _Checker, key: str, value: Any) -> tuple[tuple[str, str], ...]:

@@ -12,12 +12,12 @@ name (`kubectl get nodes`), so a name is looked up, in this order:
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable, Iterable
 
 from integrations.prometheus import Sample
 from reporter.period import Period
 from reporter.series import SeriesReader, union
+from runtime.net import is_ip
 
 
 def query(reader: SeriesReader, p: Period) -> str:
@@ -49,7 +49,7 @@ def namer(samples: Iterable[Sample]) -> Callable[[str], str]:
             return by_ip[host]
         if instance in by_instance:
             return by_instance[instance]
-        return host if host and not _is_ip(host) else ""
+        return host if host and not is_ip(host) else ""
 
     return name
 
@@ -62,11 +62,3 @@ def _host(instance: str) -> str:
     if sep and port.isdigit() and ":" not in host:
         return host
     return instance
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
