@@ -106,7 +106,6 @@ def _options(settings: Settings) -> Options:
             sample=settings.loki_sample_lines,
             top=settings.top_n,
         ),
-        rules=rules,
         links=links,
         redactor=Redactor(settings.redact_patterns),
     )

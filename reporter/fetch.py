@@ -26,7 +26,6 @@ from reporter.logs import LogQuery, collect_logs, error_total
 from reporter.model import NOT_CONFIGURED, SECTION_SOURCE, Inventory, Previous, ReportData
 from reporter.period import Period, previous
 from reporter.queries import Queries
-from rules import RulesConfig, packaged_config
 from runtime.redact import Redactor
 
 log = logging.getLogger("reporter")
@@ -37,10 +36,9 @@ MIN_COVERAGE = 0.5  # of the previous period with data, to compare with it
 class Options:
     cluster: str = ""  # empty: the series' `cluster` label, else "kubernetes"
     top_n: int = 10
+    # its rules config gives the fallback thresholds and the raw expressions too
     queries: Queries = field(default_factory=Queries)
     logs: LogQuery = field(default_factory=LogQuery)
-    # the rules config: each threshold where Prometheus does not list the pack's alert
-    rules: RulesConfig = field(default_factory=packaged_config)
     links: Mapping[str, str] = field(default_factory=dict)
     workers: int = 4
     redactor: Redactor = field(default_factory=Redactor)  # the site's patterns too
@@ -103,9 +101,10 @@ def fetch(
             "no alerting rules from Prometheus (%s): thresholds from the config", errors["rules"]
         )
         del errors["rules"]
-    alert_thresholds = thresholds.resolve(known.get("rules"), opts.rules)
-    cur_modes = series.modes(known.get("coverage", ()), period, opts.rules)
-    prev_modes = series.modes(known.get("prev_coverage", ()), prev, opts.rules)
+    rules = opts.queries.rules  # the rules config: fallback thresholds, raw expressions
+    alert_thresholds = thresholds.resolve(known.get("rules"), rules)
+    cur_modes = series.modes(known.get("coverage", ()), period, rules)
+    prev_modes = series.modes(known.get("prev_coverage", ()), prev, rules)
     step = series.RAW_STEPS[period.kind]
     q = replace(opts.queries, modes=cur_modes, step=step)
     qp = replace(opts.queries, modes=prev_modes, step=step)
