@@ -1,4 +1,5 @@
-"""What an incident is enriched with: the log context (Loki) and the analysis (Bedrock or rules).
+"""What an incident is enriched with: the log context (Loki) and the analysis (Bedrock or rules),
+and what people did to it from Slack (a silence, an acknowledgement: slack_buttons.py).
 
 Both are stored per incident and revision (store/base.py) as JSON, and the analysis is also
 cached by the identity of the analysed alerts. The JSON shape is the one these enrichments had
@@ -7,6 +8,11 @@ written by this version still reads as before:
 
     logs      {"status", "reason", "lines": [{"time", "source", "line", "error"}], "window"}
     analysis  {"kind": "ai" | "rules", "text", "model", "note", "seconds"}
+    silence   {"id", "by_id", "by_name", "starts_at", "ends_at", "expired_by_name", "expired_at"}
+    ack       {"by_id", "by_name", "at"}
+
+Logs and analysis are stored under the incident's revision; a silence and an acknowledgement
+under the time of the action in milliseconds, so the latest action wins whatever its revision.
 
 `from_dict` fills what an older body lacks with the defaults below and ignores keys it does not
 know, so a newer version's additions do not stop an older one.
@@ -124,4 +130,64 @@ class Analysis:
             model=str(model) if model else None,
             note=str(d.get("note") or ""),
             seconds=float(d.get("seconds") or 0.0),
+        )
+
+
+@dataclass(frozen=True)
+class SilenceState:
+    """The Alertmanager silence made from the message's Silence button, as last seen."""
+
+    id: str
+    by_id: str
+    by_name: str
+    starts_at: datetime
+    ends_at: datetime
+    expired_by_name: str = ""  # set when someone pressed Expire silence
+    expired_at: datetime | None = None
+
+    def active(self, now: datetime) -> bool:
+        return self.expired_at is None and self.ends_at > now
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "by_id": self.by_id,
+            "by_name": self.by_name,
+            "starts_at": iso(self.starts_at),
+            "ends_at": iso(self.ends_at),
+            "expired_by_name": self.expired_by_name,
+            "expired_at": iso(self.expired_at) if self.expired_at else None,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> SilenceState:
+        expired = d.get("expired_at")
+        return cls(
+            id=str(d["id"]),
+            by_id=str(d.get("by_id") or ""),
+            by_name=str(d.get("by_name") or ""),
+            starts_at=datetime.fromisoformat(d["starts_at"]),
+            ends_at=datetime.fromisoformat(d["ends_at"]),
+            expired_by_name=str(d.get("expired_by_name") or ""),
+            expired_at=datetime.fromisoformat(expired) if expired else None,
+        )
+
+
+@dataclass(frozen=True)
+class Ack:
+    """Who took the incident, from the message's Acknowledge button."""
+
+    by_id: str
+    by_name: str
+    at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"by_id": self.by_id, "by_name": self.by_name, "at": iso(self.at)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Ack:
+        return cls(
+            by_id=str(d.get("by_id") or ""),
+            by_name=str(d.get("by_name") or ""),
+            at=datetime.fromisoformat(d["at"]),
         )

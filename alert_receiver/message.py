@@ -20,7 +20,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from alert_receiver.enrichment import Analysis, LogContext
+from alert_receiver.enrichment import Ack, Analysis, LogContext, SilenceState
+from alert_receiver.message_actions import actions_block, status_lines
 from alert_receiver.model import Incident
 from alert_receiver.payload import SEVERITY_ORDER, Alert
 from integrations.alertmanager import silence_url
@@ -226,8 +227,13 @@ def render_blocks(
     now: datetime | None = None,
     pending_logs: bool = False,
     pending_analysis: bool = False,
+    silence: SilenceState | None = None,
+    ack: Ack | None = None,
+    buttons: bool = False,
 ) -> list[dict[str, Any]]:
-    """The blocks of the incident's message; within Slack's limits for any input."""
+    """The blocks of the incident's message; within Slack's limits for any input. Who silenced
+    or took it shows under the status; `buttons` (when Slack can send presses back) adds the
+    actions block (message_actions.py) above the footer."""
     tz = tz or ZoneInfo("Asia/Seoul")
     now = now or datetime.now(UTC)
     alerts = list(incident.alerts.values())
@@ -250,6 +256,9 @@ def render_blocks(
             f"  •  *Severity:* {escape_mrkdwn(worst(firing))}"
         )
     blocks.append(_section(f"{state}\n*Started:* {when(started, tz)}"))
+    acted = status_lines(silence, ack, tz, now)
+    if acted:
+        blocks.append(_context("\n".join(acted)))
     notes = incident.common_annotations or lead.annotations
     summary, description = notes.get("summary"), notes.get("description")
     if summary or description:
@@ -287,26 +296,27 @@ def render_blocks(
     for text in (_log_block(logs, tz, pending_logs), _analysis_block(analysis, pending_analysis)):
         if text:
             blocks.append(_section(text))
-    blocks.append(
+    tail = [actions_block(incident, silence, ack, now)] if buttons else []
+    tail.append(
         _context(
             f"Alertmanager group `{escape_mrkdwn(incident.group_id)}`"
             f" · receiver {escape_mrkdwn(incident.receiver)}"
             f" · updated {now.astimezone(tz):%H:%M:%S %Z}"
         )
     )
-    return _fit(blocks)
+    return _fit(blocks, [b for b in tail if b is not None])
 
 
-def _fit(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Keep the first blocks and the last (the footer) within MAX_BLOCKS."""
-    if len(blocks) <= MAX_BLOCKS:
-        return blocks
-    kept = blocks[: MAX_BLOCKS - 2]
-    dropped = len(blocks) - MAX_BLOCKS + 1
+def _fit(blocks: list[dict[str, Any]], tail: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Keep the first blocks and the `tail` (buttons, footer) within MAX_BLOCKS."""
+    if len(blocks) + len(tail) <= MAX_BLOCKS:
+        return blocks + tail
+    kept = blocks[: MAX_BLOCKS - 1 - len(tail)]
+    dropped = len(blocks) - len(kept)
     return [
         *kept,
         _context(f"_{dropped} more blocks left out (Slack's limit is {MAX_BLOCKS})_"),
-        blocks[-1],
+        *tail,
     ]
 
 

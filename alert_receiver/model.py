@@ -23,6 +23,7 @@ from alert_receiver.payload import Alert, Notification
 LANES = {
     "notify": "slack",
     "refresh": "slack",
+    "reanalyse": "slack",
     "message": "slack",
     "logs": "logs",
     "analyze": "analysis",

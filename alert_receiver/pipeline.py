@@ -7,6 +7,8 @@
              `refresh` and `analyze`.
     analyze  cache by alert identity, else Bedrock (or the rule-based summary); store; `refresh`.
     refresh  (per group) re-render the message from the stored state and `chat.update` it.
+    reanalyse (per group) "Analyse again" (slack_buttons.py): a new revision, so fresh logs and
+             a new analysis, past the cache, follow as for alerts that joined.
     ondemand (one at a time) analyse the cluster's current state (ondemand.py), store the result
              for the web to answer `GET /api/v1/analyze/<id>`, queue `message` if asked to post.
     message  post a prepared message (an on-demand analysis), at top level or in a thread.
@@ -31,7 +33,7 @@ from zoneinfo import ZoneInfo
 from alert_receiver import message as render
 from alert_receiver import ondemand
 from alert_receiver.analysis import Analyst
-from alert_receiver.enrichment import Analysis, LogContext
+from alert_receiver.enrichment import Ack, Analysis, LogContext, SilenceState
 from alert_receiver.logs import LogFetcher, PendingLogs
 from alert_receiver.metrics import Metrics
 from alert_receiver.model import Incident, NewTask, Task
@@ -61,8 +63,10 @@ class Pipeline:
         cache_ttl: float = 86400.0,
         redactor: Redactor | None = None,
         clock: Callable[[], float] = time.time,
+        buttons: bool = False,
     ) -> None:
         self.store, self.slack, self.fetcher, self.analyst = store, slack, fetcher, analyst
+        self.buttons = buttons  # Slack sends presses back (Socket Mode or the signed endpoint)
         self.state = state or ondemand.StateCollector(None, None, None, fetcher.logs)
         self.redactor = redactor or Redactor()
         self.metrics = metrics
@@ -189,7 +193,10 @@ class Pipeline:
         if incident is None:
             self.store.commit(done=task)
             return
-        analyze = NewTask("analyze", {"incident": incident.id, "revision": revision})
+        fresh = bool(task.payload.get("fresh"))  # "Analyse again": past the analysis cache
+        analyze = NewTask(
+            "analyze", {"incident": incident.id, "revision": revision, "fresh": fresh}
+        )
         if stored is not None and stored[0] >= revision:
             self.store.commit(done=task, enqueue=[analyze])  # the first post already had them
             return
@@ -225,7 +232,7 @@ class Pipeline:
         stored_logs = self._logs_of(incident.id)
         logs = stored_logs[1] if stored_logs else None
         cache = None
-        cached = self.store.cached(key)
+        cached = None if task.payload.get("fresh") else self.store.cached(key)
         if cached is not None:
             analysis = Analysis.from_dict(cached)
             self.metrics.cache_hits.inc()
@@ -263,6 +270,22 @@ class Pipeline:
                 self._post_once(task, "followup", message)
         self.store.commit(done=task)
 
+    def _reanalyse(self, task: Task) -> None:
+        """A new revision with every firing alert, as if they had all joined again: `logs`
+        asks Loki afresh, `analyze` skips the cache, and the message shows both as pending."""
+        incident = self.store.incident_by_id(task.payload["incident"])
+        if incident is None or incident.resolved:
+            self.store.commit(done=task)  # gone or over since the press: nothing to analyse
+            return
+        incident.revision += 1
+        alerts = [a.fingerprint for a in incident.firing]
+        logs = {"incident": incident.id, "revision": incident.revision, "alerts": alerts}
+        follow = [
+            NewTask("logs", {**logs, "fresh": True}),
+            NewTask("refresh", {"incident": incident.id}, serial_key=incident.group_id),
+        ]
+        self.store.commit(done=task, incident=incident, enqueue=follow)
+
     def _logs_of(self, incident_id: str) -> tuple[int, LogContext] | None:
         """The newest stored log context and its revision."""
         stored = self.store.enrichment(incident_id, "logs")
@@ -278,6 +301,8 @@ class Pipeline:
         if fresh_logs is not None:
             logs_rev, logs = incident.revision, fresh_logs
         analysis_rev, analysis = self._analysis_of(incident.id) or (0, None)
+        silence = self.store.enrichment(incident.id, "silence")
+        ack = self.store.enrichment(incident.id, "ack")
         busy = bool(incident.firing)
         return render.render_message(
             self.redactor.walk(incident),  # before the renderer cuts texts to Slack's limits
@@ -289,6 +314,9 @@ class Pipeline:
             mention=self.mention,
             pending_logs=busy and logs_rev < incident.revision,
             pending_analysis=busy and analysis_rev < incident.revision,
+            silence=SilenceState.from_dict(silence[1]) if silence else None,
+            ack=Ack.from_dict(ack[1]) if ack else None,
+            buttons=self.buttons and self.slack.supports_updates,
         )
 
     def _ondemand(self, task: Task) -> None:

@@ -90,6 +90,9 @@ class Settings(SlackSettings, BedrockSettings):
     slack_webhook_url: str = secret("SLACK_WEBHOOK_URL")
     slack_sink: str = setting("SLACK_SINK", "-")
     slack_mention: str = setting("SLACK_CRITICAL_MENTION", "")
+    # Acting from Slack: either transport makes the messages' buttons work
+    slack_app_token: str = secret("SLACK_APP_TOKEN")
+    slack_signing_secret: str = secret("SLACK_SIGNING_SECRET")
     redact_patterns: tuple[str, ...] = setting("REDACT_EXTRA_PATTERNS", (), parse_patterns)
     log_level: str = setting("ALERT_RECEIVER_LOG_LEVEL", "info", str.lower)
 
@@ -126,6 +129,12 @@ class Settings(SlackSettings, BedrockSettings):
         if self.slack_webhook_url:
             return "webhook"
         return "sink"
+
+    @property
+    def slack_buttons(self) -> bool:
+        """Messages carry buttons only when presses can come back (Socket Mode or the signed
+        endpoint) and the message can be updated to show what they did (a bot token)."""
+        return self.slack_mode == "api" and bool(self.slack_app_token or self.slack_signing_secret)
 
     @property
     def bedrock_enabled(self) -> bool:

@@ -11,6 +11,7 @@ from alert_receiver.metrics import Metrics
 from alert_receiver.ondemand import StateCollector
 from alert_receiver.pipeline import Pipeline
 from alert_receiver.settings import Settings
+from alert_receiver.slack_buttons import ButtonActions
 from alert_receiver.store.base import Store
 
 
@@ -56,6 +57,7 @@ def build_pipeline(
         mention=settings.slack_mention,
         cache_ttl=settings.analysis_cache_ttl,
         redactor=clients.redactor,
+        buttons=settings.slack_buttons,
     )
 
 
@@ -87,3 +89,8 @@ def build_delivery(
         retention=settings.retention,
         poll=poll,
     )
+
+
+def build_button_actions(settings: Settings, store: Store, clients: Clients) -> ButtonActions:
+    """The handler of the messages' buttons, for the Slack transports to call."""
+    return ButtonActions(store, clients.alertmanager, clients.slack, tz=settings.timezone)

@@ -227,6 +227,14 @@ class WebApiSlack:
     def auth_test(self) -> dict:
         return self._call("auth.test", self._client.auth_test)
 
+    def permalink(self, ts: str, channel: str | None = None) -> str:
+        """`chat.getPermalink` (no scope needed): the https link to one of our messages."""
+        data = self._call(
+            "chat.getPermalink",
+            lambda: self._client.chat_getPermalink(channel=channel or self.channel, message_ts=ts),
+        )
+        return str(data.get("permalink") or "")
+
     def _call(
         self, method: str, call: Callable[[], Any], recheck: Callable[[], Any] | None = None
     ) -> Any:

@@ -296,6 +296,15 @@ class FakeSlack(FakeServer):
             )
         return {"ok": True, "channel": args["channel"], "ts": ts, "text": message["text"]}
 
+    def _chat_getPermalink(self, args: dict) -> dict:
+        channel, ts = args.get("channel"), args.get("message_ts")
+        if channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        if ts not in self.messages:
+            return {"ok": False, "error": "message_not_found"}
+        link = f"https://fake.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+        return {"ok": True, "channel": channel, "permalink": link}
+
     def _history(self, args: dict, pick) -> dict:
         if "history" in self.scopes_missing:
             return {"ok": False, "error": "missing_scope", "needed": "channels:history"}
