@@ -64,3 +64,12 @@ def test_readme_documents_every_variable():
     readme = (Path(__file__).parents[2] / "alert_receiver" / "README.md").read_text()
     missing = [env for env, _default, _secret in describe_env(Settings) if f"`{env}`" not in readme]
     assert missing == []
+
+
+def test_buttons_need_a_bot_token_and_a_way_back_from_slack():
+    bot = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_CHANNEL": "C0ALERTS"}
+    assert not Settings.from_env(bot).slack_buttons
+    assert Settings.from_env({**bot, "SLACK_APP_TOKEN": "xapp-1"}).slack_buttons
+    assert Settings.from_env({**bot, "SLACK_SIGNING_SECRET": "abc"}).slack_buttons
+    hook = {"SLACK_WEBHOOK_URL": "https://hooks.example/x", "SLACK_APP_TOKEN": "xapp-1"}
+    assert not Settings.from_env(hook).slack_buttons

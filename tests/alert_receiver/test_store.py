@@ -130,6 +130,19 @@ def test_commit_is_all_or_nothing_and_keeps_the_newest_enrichment(store):
     assert store.enrichment(incident.id, "logs") == (3, {"lines": ["new"]})
 
 
+def test_actions_from_slack_are_kept_newest_first_without_a_task(store):
+    """A button's silence or acknowledgement: stored with its refresh in one commit of no task,
+    under the action's time in milliseconds, so a late write of an older action loses."""
+    at = int(time.time() * 1000)
+    refresh = NewTask("refresh", {"incident": "i1"}, serial_key="g1")
+    store.commit(enrichment=("i1", "silence", at, {"id": "s-new"}), enqueue=[refresh])
+    store.commit(enrichment=("i1", "silence", at - 5, {"id": "s-old"}))
+    store.commit(enrichment=("i1", "ack", at, {"by_id": "U1"}))
+    assert store.enrichment("i1", "silence") == (at, {"id": "s-new"})
+    assert store.enrichment("i1", "ack") == (at, {"by_id": "U1"})
+    assert store.queued_payloads("g1") == [{"incident": "i1"}]
+
+
 def test_results_are_kept_for_their_time_to_live(store):
     store.commit(result=("r1", {"status": "ok", "text": "결과"}, 0.5))
     assert store.result("r1") == {"status": "ok", "text": "결과"}
