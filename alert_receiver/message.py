@@ -258,7 +258,7 @@ def render_blocks(
     blocks.append(_section(f"{state}\n*Started:* {when(started, tz)}"))
     acted = status_lines(silence, ack, tz, now)
     if acted:
-        blocks.append(_context("\n".join(acted)))
+        blocks.append(_section("\n".join(acted)))
     notes = incident.common_annotations or lead.annotations
     summary, description = notes.get("summary"), notes.get("description")
     if summary or description:

@@ -24,6 +24,15 @@ DEBIAN_NEEDS=(
   victoria-metrics:victoria-metrics
   vmalert:victoria-metrics
 )
+# `install.sh --docs`: also what renders the docs' pictures (docs/render_slack_message.py): headless
+# Chromium and the colour emoji font, so the pictures show Slack's emoji instead of empty boxes.
+# Only for whoever redraws them: CI and the demo do not need a browser.
+DOCS=0
+if [ "${1:-}" = "--docs" ]; then
+  DOCS=1
+  shift
+  DEBIAN_NEEDS+=(chromium:chromium)
+fi
 DEBIAN_NEEDS+=("$@")
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -37,6 +46,9 @@ done
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv python3-pip)
 # The reports embed Korean text from NanumGothic (a font: no command to look for).
 [ -f /usr/share/fonts/truetype/nanum/NanumGothic.ttf ] || missing+=(fonts-nanum)
+if [ "$DOCS" = 1 ]; then
+  [ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing+=(fonts-noto-color-emoji)
+fi
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u | sed '/^$/d')
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install: Debian packages: ${missing[*]}" >&2
