@@ -333,8 +333,28 @@ def test_analyse_again_asks_loki_and_the_model_afresh(make, slack, loki, bedrock
     assert said(reply).startswith("🔄 Analysing again")
     busy = r.buttons.handle(press(message, "analyse_again", user=BOB))
     assert "under way" in said(busy)
+    deadline = time.monotonic() + 10  # while the model thinks, the message says so
+    while "Analysis* _(in progress…)_" not in blocks_text(message):
+        assert time.monotonic() < deadline, blocks_text(message)
+        time.sleep(0.02)
     message = posted(r, slack)
     assert len(bedrock.prompts) == 2  # past the analysis cache
     assert "ERROR second look" in bedrock.prompts[1]["user"]
     assert "ERROR second look" in blocks_text(message)
     assert "AI analysis" in blocks_text(message)
+
+
+def test_a_notification_after_the_press_keeps_the_silence_on_the_message(make, slack):
+    r = make()
+    r.send(webhook(alert("A", pod="p1", namespace="shop")))
+    message = posted(r, slack)
+    assert said(r.buttons.handle(press(message, "silence"))).startswith("🔕")
+    assert said(r.buttons.handle(press(message, "acknowledge", user=BOB))).startswith("✋")
+    # Another alert joins the group: the message is re-rendered from the stored state.
+    r.send(webhook(alert("A", pod="p1", namespace="shop"), alert("B", pod="p2", namespace="shop")))
+    message = posted(r, slack)
+    text = blocks_text(message)
+    assert "FIRING 2" in message["text"]
+    assert "Silenced* by *jane.doe*" in text
+    assert "Acknowledged* by *bob*" in text
+    assert actions_of(message)[0]["action_id"] == "expire_silence"
