@@ -214,6 +214,8 @@ def _analysis_block(analysis: Analysis | None, pending: bool) -> str:
         head = f"*🤖 AI analysis* _(Bedrock, {escape_mrkdwn(analysis.model or '')})_"
     else:
         head = "*📋 Summary* _(rule-based, not AI)_"
+    if pending:  # alerts joined, or "Analyse again": the one shown is being replaced
+        head += "  ⏳ _analysing again…_"
     return f"{head}\n{text}"
 
 

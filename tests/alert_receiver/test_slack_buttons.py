@@ -334,7 +334,7 @@ def test_analyse_again_asks_loki_and_the_model_afresh(make, slack, loki, bedrock
     busy = r.buttons.handle(press(message, "analyse_again", user=BOB))
     assert "under way" in said(busy)
     deadline = time.monotonic() + 10  # while the model thinks, the message says so
-    while "Analysis* _(in progress…)_" not in blocks_text(message):
+    while "⏳ _analysing again…_" not in blocks_text(message):
         assert time.monotonic() < deadline, blocks_text(message)
         time.sleep(0.02)
     message = posted(r, slack)
