@@ -133,12 +133,14 @@ class ButtonActions:
         with self._lock:
             now = self._now()
             stored = self._silence_of(incident.id)
-            if stored is not None and stored.active(now):
-                return Reply(
-                    f"Already silenced by {escape_mrkdwn(stored.by_name)} until "
-                    f"{self._time(stored.ends_at)}; expire it first to choose another duration."
-                )
             try:
+                if stored is not None and stored.active(now) and _running(am, stored.id):
+                    return Reply(
+                        f"Already silenced by {escape_mrkdwn(stored.by_name)} until "
+                        f"{self._time(stored.ends_at)}; expire it first to choose another "
+                        "duration."
+                    )
+                # (a stored silence ended in Alertmanager's UI or amtool is replaced)
                 state = self._earlier_silence(am, incident, now) or self._new_silence(
                     am, i, incident, labels, duration, now
                 )
@@ -301,6 +303,11 @@ class ButtonActions:
 
     def _time(self, t: datetime) -> str:
         return f"{t.astimezone(self.tz):%H:%M %Z}"
+
+
+def _running(am: AlertmanagerClient, silence_id: str) -> bool:
+    found = am.get_silence(silence_id)
+    return found is not None and (found.get("status") or {}).get("state") != "expired"
 
 
 def _ended(stored: SilenceState, ended: datetime) -> dict[str, Any]:

@@ -358,3 +358,21 @@ def test_a_notification_after_the_press_keeps_the_silence_on_the_message(make, s
     assert "Silenced* by *jane.doe*" in text
     assert "Acknowledged* by *bob*" in text
     assert actions_of(message)[0]["action_id"] == "expire_silence"
+
+
+def test_a_silence_expired_in_alertmanager_is_replaced_by_the_next_press(make, slack, am):
+    r = make()
+    r.send(webhook(alert(**POD)))
+    message = copy.deepcopy(posted(r, slack))
+    assert said(r.buttons.handle(press(message, "silence"))).startswith("🔕")
+    [first] = silences_of(am, incident_id(message))
+    client = AlertmanagerClient(am.url)
+    try:
+        client.expire_silence(first["id"])  # someone used Alertmanager's UI (or amtool)
+    finally:
+        client.close()
+    assert said(r.buttons.handle(press(message, "silence", user=BOB))).startswith("🔕")
+    states = {s["id"]: s["status"]["state"] for s in silences_of(am, incident_id(message))}
+    assert states.pop(first["id"]) == "expired"
+    assert list(states.values()) == ["active"]
+    assert "Silenced* by *bob*" in blocks_text(posted(r, slack))
