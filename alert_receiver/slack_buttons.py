@@ -20,6 +20,7 @@ it instead of making a second.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import threading
@@ -231,16 +232,14 @@ class ButtonActions:
                     )
                 return Reply(f"That silence already ended at {self._time(ended)}.")
             if stored is not None and stored.id == silence_id:
-                expired = SilenceState(
-                    stored.id,
-                    stored.by_id,
-                    stored.by_name,
-                    stored.starts_at,
-                    stored.ends_at,
-                    expired_by_name=i.user_name,
-                    expired_at=now,
-                )
-                self._store("silence", incident, expired.to_dict(), now)
+                expired = dataclasses.replace(stored, expired_by_name=i.user_name, expired_at=now)
+                try:
+                    self._store("silence", incident, expired.to_dict(), now)
+                except StoreError:
+                    return Reply(
+                        "⏰ Silence expired in Alertmanager, but the message could not show it: "
+                        "the receiver's store did not answer. Press Expire again to update it."
+                    )
         return Reply("⏰ Silence expired: these alerts notify again.")
 
     # -- acknowledge, analyse again ------------------------------------------------------------
@@ -311,6 +310,4 @@ def _running(am: AlertmanagerClient, silence_id: str) -> bool:
 
 
 def _ended(stored: SilenceState, ended: datetime) -> dict[str, Any]:
-    return SilenceState(
-        stored.id, stored.by_id, stored.by_name, stored.starts_at, min(ended, stored.ends_at)
-    ).to_dict()
+    return dataclasses.replace(stored, ends_at=min(ended, stored.ends_at)).to_dict()
