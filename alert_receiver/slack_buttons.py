@@ -42,6 +42,7 @@ from integrations.slack_common import escape_mrkdwn
 
 log = logging.getLogger(__name__)
 CREATED_BY = re.compile(r"^(?P<name>.*) \((?P<id>[A-Z0-9]+)\)$")
+INCIDENT_ID = re.compile(r"[0-9a-f]{32}")  # uuid4().hex (model.py); anything else is no incident
 
 
 def silence_labels(incident: Incident) -> dict[str, str]:
@@ -90,7 +91,8 @@ class ButtonActions:
             return Reply(f"Unknown action `{escape_mrkdwn(i.action_id)}`: nothing was changed.")
         incident_id, extra = ids.parse_value(i.value)
         try:
-            incident = self.store.incident_by_id(incident_id) if incident_id else None
+            known = INCIDENT_ID.fullmatch(incident_id)
+            incident = self.store.incident_by_id(incident_id) if known else None
             if incident is None:
                 return Reply(
                     "This message's incident is no longer known to the receiver (resolved and "

@@ -276,6 +276,7 @@ def test_unknown_silence_action_and_incident_get_a_clear_answer(make, slack):
         ("silence", f"{iid}|7d"): "Unknown silence duration",
         ("silence", "0123456789abcdef0123456789abcdef|1h"): "no longer known",
         ("acknowledge", ""): "no longer known",
+        ("acknowledge", "*|1h"): "no longer known",
     }
     for (action_id, value), expected in cases.items():
         reply = r.buttons.handle(
