@@ -377,3 +377,16 @@ def test_a_silence_expired_in_alertmanager_is_replaced_by_the_next_press(make, s
     assert states.pop(first["id"]) == "expired"
     assert list(states.values()) == ["active"]
     assert "Silenced* by *bob*" in blocks_text(posted(r, slack))
+
+
+def test_analyse_again_without_a_model_summarises_fresh_logs_by_the_rules(make, slack, loki):
+    r = make()
+    r.send(webhook(alert(**POD)))
+    message = posted(r, slack)
+    assert "rule-based, not AI" in blocks_text(message)
+    loki.add(POD, datetime.now(UTC), "ERROR after the first post")
+    assert said(r.buttons.handle(press(message, "analyse_again"))).startswith("🔄")
+    text = blocks_text(posted(r, slack))
+    assert "ERROR after the first post" in text
+    assert "rule-based, not AI" in text
+    assert "analysing again" not in text
