@@ -307,8 +307,11 @@ class ButtonActions:
 
 
 def _running(am: AlertmanagerClient, silence_id: str) -> bool:
+    """False only when Alertmanager says the silence has ended. One it does not know may be on
+    its way from the peer that made it (an HA cluster gossips silences): not a reason to make a
+    second; Expire silence clears a silence that is truly gone."""
     found = am.get_silence(silence_id)
-    return found is not None and (found.get("status") or {}).get("state") != "expired"
+    return found is None or (found.get("status") or {}).get("state") != "expired"
 
 
 def _ended(stored: SilenceState, ended: datetime) -> dict[str, Any]:
