@@ -192,7 +192,7 @@ class ButtonActions:
         for s in am.silences():
             if (s.get("status") or {}).get("state") != "active":
                 continue
-            if not str(s.get("comment", "")).endswith(f"incident {incident.id}"):
+            if not _made_for(s, incident):
                 continue
             who = CREATED_BY.match(str(s.get("createdBy", "")))
             return SilenceState(
@@ -214,7 +214,12 @@ class ButtonActions:
             stored = self._silence_of(incident.id)
             try:
                 found = self.am.get_silence(silence_id)
-                state = (found or {}).get("status", {}).get("state")
+                state = ((found or {}).get("status") or {}).get("state")
+                if found is not None and not _made_for(found, incident):
+                    return Reply(
+                        "That silence was not made from this message's Silence button: it "
+                        "stays as it is (Alertmanager's UI can expire it)."
+                    )
                 if found is not None and state != "expired":
                     self.am.expire_silence(silence_id)
             except IntegrationError as e:
@@ -304,6 +309,11 @@ class ButtonActions:
 
     def _time(self, t: datetime) -> str:
         return f"{t.astimezone(self.tz):%H:%M %Z}"
+
+
+def _made_for(silence: dict[str, Any], incident: Incident) -> bool:
+    """Made by a button of this incident's message: its comment ends with the incident's ID."""
+    return str(silence.get("comment", "")).endswith(f"incident {incident.id}")
 
 
 def _running(am: AlertmanagerClient, silence_id: str) -> bool:

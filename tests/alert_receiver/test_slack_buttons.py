@@ -5,6 +5,7 @@ them, handled as the transports hand them over."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -211,6 +212,20 @@ def test_silence_press_makes_a_matching_silence_shown_on_the_message_until_expir
     # The same Expire button pressed again (a second look at an old copy of the message).
     reply = r.buttons.handle(press(before_expiry, "expire_silence"))
     assert "already ended" in said(reply)
+    # A value naming a silence this message did not make expires nothing.
+    client = AlertmanagerClient(am.url)
+    try:
+        other = client.create_silence(
+            {"pod": "other"}, datetime.now(UTC) + timedelta(hours=1), "x", "y"
+        )
+        forged = press(before_expiry, "expire_silence")
+        reply = r.buttons.handle(dataclasses.replace(forged, value=f"{iid}|{other}"))
+        assert "not made from this message" in said(reply)
+        got = client.get_silence(other)
+        assert got is not None
+        assert got["status"]["state"] == "active"
+    finally:
+        client.close()
 
 
 def test_silence_for_four_hours_matches_the_groups_labels(make, slack, am):
