@@ -1,12 +1,13 @@
 """Button presses as Slack sends them: a `block_actions` payload built from the buttons of a
-message as FakeSlack holds it, and the `Interaction` a transport makes of it."""
+message as FakeSlack holds it, the `Interaction` a transport makes of it, and what the message
+and the answer say."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from alert_receiver.interactions import Interaction
+from alert_receiver.interactions import Interaction, Reply
 
 JANE = ("U0JANE", "jane.doe")
 BOB = ("U0BOB", "bob")
@@ -80,3 +81,21 @@ def interaction(payload: dict[str, Any]) -> Interaction:
 
 def press(message: dict[str, Any], action_id: str, **kwargs: Any) -> Interaction:
     return interaction(block_actions(message, action_id, **kwargs))
+
+
+def said(reply: Reply | None) -> str:
+    assert reply is not None
+    return reply.text
+
+
+def blocks_text(message: dict[str, Any]) -> str:
+    """Every text of the message's blocks, buttons' labels included."""
+    out = []
+    for a in message.get("attachments") or []:
+        for b in a["blocks"]:
+            out.append((b.get("text") or {}).get("text", ""))
+            out += [f.get("text", "") for f in b.get("fields") or []]
+            for e in b.get("elements") or []:
+                text = e.get("text", "")
+                out.append(text["text"] if isinstance(text, dict) else text)
+    return "\n".join(out)

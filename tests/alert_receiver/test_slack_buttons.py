@@ -17,7 +17,6 @@ import pytest
 from alert_receiver.app import create_app
 from alert_receiver.clients import Clients, build_clients
 from alert_receiver.delivery import Delivery
-from alert_receiver.interactions import Reply
 from alert_receiver.metrics import Metrics
 from alert_receiver.settings import Settings
 from alert_receiver.slack_buttons import ButtonActions
@@ -29,7 +28,7 @@ from integrations.alertmanager import AlertmanagerClient
 from tests.alert_receiver.conftest import AUTH, TOKEN, boto_session
 from tests.alert_receiver.daemons import Alertmanager
 from tests.alert_receiver.payloads import alert, resolved, webhook
-from tests.alert_receiver.slack_presses import BOB, actions_of, press
+from tests.alert_receiver.slack_presses import BOB, actions_of, blocks_text, press, said
 from tests.alert_receiver.test_e2e import post_json
 from tests.alert_receiver.test_store import redis_url  # noqa: F401 - the fixture
 from tests.helpers import refused_port
@@ -126,24 +125,6 @@ def silences_of(am: Alertmanager, incident_id: str) -> list[dict[str, Any]]:
         return [s for s in client.silences() if s["comment"].endswith(f"incident {incident_id}")]
     finally:
         client.close()
-
-
-def said(reply: Reply | None) -> str:
-    assert reply is not None
-    return reply.text
-
-
-def blocks_text(message: dict[str, Any]) -> str:
-    """Every text of the message's blocks, buttons' labels included."""
-    out = []
-    for a in message.get("attachments") or []:
-        for b in a["blocks"]:
-            out.append((b.get("text") or {}).get("text", ""))
-            out += [f.get("text", "") for f in b.get("fields") or []]
-            for e in b.get("elements") or []:
-                text = e.get("text", "")
-                out.append(text["text"] if isinstance(text, dict) else text)
-    return "\n".join(out)
 
 
 def incident_id(message: dict[str, Any]) -> str:
