@@ -48,7 +48,7 @@ KEY_METRICS = {
         "topk(5, increase(kube_pod_container_status_restarts_total[1h]) > 0)"
     ),
 }
-_NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")  # a Kubernetes namespace name
+NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")  # a Kubernetes namespace name
 _REQUEST_ID = re.compile(r"[0-9a-f]{32}")
 
 
@@ -66,6 +66,7 @@ class OnDemandRequest:
     channel: str | None = None
     thread_ts: str | None = None
     requested_at: float = field(default_factory=time.time)
+    requested_by: str | None = None  # a Slack user ID, shown on the post
 
     @classmethod
     def from_body(cls, body: object) -> OnDemandRequest:
@@ -74,7 +75,7 @@ class OnDemandRequest:
             raise ValueError('expected a JSON object such as {"post": true}')
         namespace = body.get("namespace") or None
         if namespace is not None and not (
-            isinstance(namespace, str) and _NAMESPACE.fullmatch(namespace)
+            isinstance(namespace, str) and NAMESPACE.fullmatch(namespace)
         ):
             raise ValueError("namespace: expected a Kubernetes namespace name such as shop")
         post = body.get("post", False)
@@ -92,6 +93,7 @@ class OnDemandRequest:
                 "channel": self.channel,
                 "thread_ts": self.thread_ts,
                 "requested_at": self.requested_at,
+                "requested_by": self.requested_by,
             },
             serial_key=SERIAL_KEY,
             created=self.requested_at,
@@ -106,6 +108,7 @@ class OnDemandRequest:
             channel=d.get("channel") or None,
             thread_ts=d.get("thread_ts") or None,
             requested_at=float(d.get("requested_at") or time.time()),
+            requested_by=d.get("requested_by") or None,
         )
 
 
@@ -244,7 +247,14 @@ def answer(
         "errors": errors,
         "analysis": analysis.to_dict(),
     }
-    message = render_analysis_message(analysis, redactor(state.summary()), tz, requested)
+    message = render_analysis_message(
+        analysis,
+        redactor(state.summary()),
+        tz,
+        requested,
+        namespace=request.namespace,
+        requested_by=request.requested_by,
+    )
     return redactor.walk(result), redactor.walk(message)
 
 

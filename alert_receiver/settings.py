@@ -90,6 +90,11 @@ class Settings(SlackSettings, BedrockSettings):
     slack_webhook_url: str = secret("SLACK_WEBHOOK_URL")
     slack_sink: str = setting("SLACK_SINK", "-")
     slack_mention: str = setting("SLACK_CRITICAL_MENTION", "")
+    # acting from Slack (slack_dispatch.py): Socket Mode, or the signed HTTP endpoint
+    slack_app_token: str = secret("SLACK_APP_TOKEN")
+    slack_signing_secret: str = secret("SLACK_SIGNING_SECRET")
+    slack_allowed_usergroup: str = setting("SLACK_ALLOWED_USERGROUP", "")
+    slack_action_threads: int = setting("SLACK_ACTION_THREADS", 4, parse_positive_int)
     redact_patterns: tuple[str, ...] = setting("REDACT_EXTRA_PATTERNS", (), parse_patterns)
     log_level: str = setting("ALERT_RECEIVER_LOG_LEVEL", "info", str.lower)
 
@@ -98,7 +103,7 @@ class Settings(SlackSettings, BedrockSettings):
         return settings_from_env(cls, environ)
 
     def problems(self) -> list[str]:
-        out = self.slack_problems() + self.aws_problems()
+        out = self.slack_problems() + self.aws_problems() + self.action_problems()
         if self.sqlite_synchronous not in ("FULL", "NORMAL", "EXTRA"):
             out.append("ALERT_RECEIVER_DB_SYNC: expected FULL, NORMAL or EXTRA")
         if self.lease < 1:
@@ -112,6 +117,46 @@ class Settings(SlackSettings, BedrockSettings):
         except ConfigError as e:
             out.append(f"RULES_CONFIG: {e}")
         return out
+
+    def action_problems(self) -> list[str]:
+        """Acting from Slack needs the Web API: replies, channel names, user groups."""
+        out = []
+        if self.slack_app_token and not self.slack_app_token.startswith("xapp-"):
+            out.append(
+                "SLACK_APP_TOKEN: expected an app-level token starting with xapp- (Basic "
+                "Information > App-Level Tokens, scope connections:write), not a bot or user token"
+            )
+        if (self.slack_app_token or self.slack_signing_secret) and not self.slack_bot_token:
+            names = " and ".join(
+                n
+                for n, v in (
+                    ("SLACK_APP_TOKEN", self.slack_app_token),
+                    ("SLACK_SIGNING_SECRET", self.slack_signing_secret),
+                )
+                if v
+            )
+            out.append(
+                f"{names}: acting from Slack needs SLACK_BOT_TOKEN (an incoming webhook cannot "
+                "carry buttons, answer a command or check who may act)"
+            )
+        group = self.slack_allowed_usergroup
+        if group and not re.fullmatch(r"S[A-Z0-9]{2,}", group):
+            out.append(
+                "SLACK_ALLOWED_USERGROUP: expected a user group ID such as S0123ABCD, "
+                f"got {group!r}"
+            )
+        return out
+
+    @property
+    def slack_actions(self) -> str:
+        """How Slack reaches us: "socket" (SLACK_APP_TOKEN), "http" (SLACK_SIGNING_SECRET), both,
+        or "off"."""
+        modes = [
+            m
+            for m, on in (("socket", self.slack_app_token), ("http", self.slack_signing_secret))
+            if on
+        ]
+        return "+".join(modes) or "off"
 
     @property
     def rules(self) -> RulesConfig:

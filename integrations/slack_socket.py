@@ -1,0 +1,147 @@
+"""Slack's interactive side: the Socket Mode connection, and answers sent to a `response_url`.
+
+Socket Mode (`SLACK_APP_TOKEN`, an `xapp-` token with `connections:write`): the receiver dials
+out to Slack over a WebSocket, so the cluster opens no inbound port to the internet. slack-sdk's
+built-in client does the protocol: `apps.connections.open` at `SLACK_API_URL` for a fresh
+`wss://` URL, pings every `ping_interval`, and a new connection whenever Slack asks for one
+(`disconnect` envelopes) or the socket goes quiet or drops (`auto_reconnect_enabled`). Slack hands
+each envelope to one of an app's connections and wants it acknowledged within 3 s, or it shows the
+person an error and retries; `SocketModeListener` acknowledges every envelope first and only then
+passes it on, so nothing slow (Alertmanager, a model) can hold the acknowledgement.
+
+A reply goes to the interaction's `response_url` (valid 30 minutes, 5 uses), `respond()`: the
+same for Socket Mode and the HTTP endpoint. slack_sdk is imported here and in slack.py only.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.socket_mode.builtin import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
+from slack_sdk.web import WebClient
+from slack_sdk.webhook import WebhookClient
+
+from integrations.errors import Rejected, Unavailable
+from integrations.slack_common import DEFAULT_API_URL
+
+SYSTEM = "slack"
+log = logging.getLogger(__name__)
+
+Envelope = Callable[[str, dict[str, Any]], None]
+"""`(type, payload)`: "interactive" or "slash_commands" (or another type, to be ignored)."""
+
+
+class SocketModeListener:
+    """One Socket Mode connection for this process; `on_envelope` must return quickly.
+
+    `start()` returns at once: the first connection is made in the background and retried with
+    backoff (Slack or the network may be down when the pod starts; delivery must not wait).
+    """
+
+    def __init__(
+        self,
+        app_token: str,
+        on_envelope: Envelope,
+        *,
+        api_url: str = DEFAULT_API_URL,
+        timeout: float = 10.0,
+        ping_interval: float = 5.0,
+        retry_max: float = 60.0,
+    ) -> None:
+        self.on_envelope = on_envelope
+        self.retry_max = retry_max
+        self.acks = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        web = WebClient(base_url=api_url, timeout=max(1, round(timeout)))
+        self._client = SocketModeClient(
+            app_token=app_token,
+            web_client=web,
+            auto_reconnect_enabled=True,
+            ping_interval=ping_interval,
+            concurrency=4,  # only acknowledges and hands over: the work runs elsewhere
+            logger=log,
+        )
+        self._client.socket_mode_request_listeners.append(self._on_request)
+
+    @property
+    def connected(self) -> bool:
+        return self._client.is_connected()
+
+    @property
+    def session_id(self) -> str | None:
+        return self._client.session_id()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._connect, name="slack-socket", daemon=True)
+        self._thread.start()
+
+    def _connect(self) -> None:
+        delay = 1.0
+        while not self._stop.is_set():
+            try:
+                self._client.connect()
+            except SlackApiError as e:
+                error = (e.response.data or {}).get("error") if e.response is not None else None
+                log.error(
+                    "Socket Mode: apps.connections.open failed (%s); retrying in %.0fs",
+                    error or e,
+                    delay,
+                )
+            except OSError as e:
+                log.error("Socket Mode: cannot reach Slack (%s); retrying in %.0fs", e, delay)
+            else:
+                # From here on slack-sdk's monitor reconnects on its own, whatever happened.
+                if self._client.is_connected():
+                    log.info("Socket Mode: connected (session %s)", self.session_id)
+                else:
+                    log.error("Socket Mode: the WebSocket did not open; slack-sdk retries it")
+                return
+            self._stop.wait(delay)
+            delay = min(self.retry_max, delay * 2)
+
+    def _on_request(self, client: Any, req: SocketModeRequest) -> None:
+        # Acknowledge first: Slack retries (and shows the person an error) after 3 s.
+        client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+        self.acks += 1
+        try:
+            self.on_envelope(req.type, req.payload or {})
+        except Exception:  # one bad envelope must not stop the connection's worker
+            log.exception("Socket Mode: envelope %s (%s) not handled", req.envelope_id, req.type)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._client.close()
+        if self._thread is not None:
+            self._thread.join(5)
+
+
+def respond(
+    response_url: str,
+    text: str,
+    *,
+    ephemeral: bool = True,
+    replace_original: bool = False,
+    timeout: float = 10.0,
+) -> None:
+    """Answer an interaction through its `response_url`: only the person sees an ephemeral one;
+    `in_channel` shows it to the channel. `text` is mrkdwn: escape what did not come from us."""
+    body: dict[str, Any] = {
+        "text": text,
+        "response_type": "ephemeral" if ephemeral else "in_channel",
+        "replace_original": replace_original,
+    }
+    try:
+        resp = WebhookClient(response_url, timeout=max(1, round(timeout))).send_dict(body)
+    except OSError as e:
+        raise Unavailable(SYSTEM, f"response_url: {e}") from e
+    if resp.status_code >= 500 or resp.status_code == 429:
+        raise Unavailable(SYSTEM, f"response_url: HTTP {resp.status_code} {resp.body[:100]}")
+    if resp.status_code != 200:
+        raise Rejected(SYSTEM, f"response_url: HTTP {resp.status_code} {resp.body[:100]}")
