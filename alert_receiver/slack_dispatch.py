@@ -12,7 +12,8 @@
 
 Who may act: a person in the alert channel (`SLACK_CHANNEL`, resolved to its ID once), or a member
 of `SLACK_ALLOWED_USERGROUP` wherever they are. Anyone else gets an ephemeral "not allowed here",
-and no handler runs. `/bravo help` changes nothing and answers everywhere.
+and no handler runs. `/bravo help` (and any unknown word, answered with the help) changes
+nothing and answers everywhere.
 """
 
 from __future__ import annotations
@@ -37,11 +38,16 @@ _LABEL = re.compile(r"[a-z][a-z0-9_]{0,31}")  # an action name fit for a metric 
 MEMBERS_TTL = 60.0  # how long a user group's member list is trusted
 
 
+COMMANDS = {"analyze": "analyze", "analyse": "analyze", "help": "help"}
+HARMLESS = frozenset({"help", "unknown"})  # commands that change nothing: answered anywhere
+
+
 def action_of(i: Interaction) -> str:
-    """The action's name for logs and the metric label: the button's action_id, or the
-    command's first word; "other" for anything not shaped like one of ours."""
-    name = i.action_id if i.kind == "button" else (i.text.split() or ["help"])[0].lower()
-    return name if _LABEL.fullmatch(name) else "other"
+    """The action's name for logs and the metric label, a bounded set: the button's action_id
+    (only our own buttons' IDs reach us) or the command (analyze, help, else "unknown")."""
+    if i.kind == "command":
+        return COMMANDS.get((i.text.split() or ["help"])[0].lower(), "unknown")
+    return i.action_id if _LABEL.fullmatch(i.action_id) else "other"
 
 
 def interaction_from(kind: str, payload: Mapping[str, Any]) -> Interaction | None:
@@ -172,7 +178,7 @@ class Dispatcher:
         action = action_of(i)
         target = i.value or i.text or i.message_ts
         reply: Reply | None
-        if (i.kind == "command" and action in ("help", "other")) or self.access.allowed(i):
+        if (i.kind == "command" and action in HARMLESS) or self.access.allowed(i):
             handler = self.handlers.get(i.kind)
             if handler is None:
                 outcome, reply = "unknown", Reply(f"This receiver does not handle {i.kind}s yet.")

@@ -14,6 +14,7 @@ a slash command, the same for Socket Mode and the HTTP endpoint.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import itertools
 import json
@@ -155,14 +156,10 @@ class FakeSocketMode:
         assert conn is not None
         conn.open = False
         if graceful:
-            try:
+            with contextlib.suppress(OSError):
                 conn.send(CLOSE, struct.pack("!H", 1001) + b"going away")
-            except OSError:
-                pass
-        try:
+        with contextlib.suppress(OSError):
             conn.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         conn.sock.close()
 
     def close(self) -> None:
@@ -172,10 +169,8 @@ class FakeSocketMode:
             conns = list(self.connections)
         for c in conns:
             c.open = False
-            try:
+            with contextlib.suppress(OSError):
                 c.sock.close()
-            except OSError:
-                pass
 
     # -- server ---------------------------------------------------------------------------
 
