@@ -64,3 +64,40 @@ def test_readme_documents_every_variable():
     readme = (Path(__file__).parents[2] / "alert_receiver" / "README.md").read_text()
     missing = [env for env, _default, _secret in describe_env(Settings) if f"`{env}`" not in readme]
     assert missing == []
+
+
+def test_slack_actions_settings():
+    s = Settings.from_env(
+        {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_CHANNEL": "C0123", "SLACK_APP_TOKEN": "xapp-1-A"}
+    )
+    assert s.slack_actions == "socket"
+    assert Settings.from_env({}).slack_actions == "off"
+    with pytest.raises(SettingsError) as err:
+        Settings.from_env(
+            {
+                "SLACK_APP_TOKEN": "xoxb-oops",
+                "SLACK_SIGNING_SECRET": "s",
+                "SLACK_ALLOWED_USERGROUP": "oncall",
+                "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/X",
+            }
+        )
+    text = str(err.value)
+    assert "SLACK_APP_TOKEN: expected an app-level token starting with xapp-" in text
+    assert (
+        "SLACK_APP_TOKEN and SLACK_SIGNING_SECRET: acting from Slack needs SLACK_BOT_TOKEN" in text
+    )
+    assert "SLACK_ALLOWED_USERGROUP: expected a user group ID such as S0123ABCD" in text
+    assert "xoxb-oops" not in text  # a secret is never echoed
+
+
+def test_the_app_token_from_a_mounted_file(tmp_path):
+    (tmp_path / "app").write_text("xapp-from-file\n")
+    s = Settings.from_env(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_CHANNEL": "C0123",
+            "SLACK_APP_TOKEN_FILE": str(tmp_path / "app"),
+        }
+    )
+    assert s.slack_app_token == "xapp-from-file"
+    assert "xapp-from-file" not in repr(s)
