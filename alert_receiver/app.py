@@ -140,10 +140,10 @@ def create_app(
         log.exception("error serving %s %s", request.method, request.path)
         return _error(500, "internal error, see the receiver's log")
 
-    if settings.slack_signing_secret:
+    if "http" in settings.slack_actions:
         if dispatcher is None:  # Slack over HTTP: this worker answers the buttons it is sent
             from alert_receiver.clients import build_clients
-            from alert_receiver.wiring import build_dispatcher
+            from alert_receiver.slack_wiring import build_dispatcher
 
             clients = clients or build_clients(settings)
             dispatcher = build_dispatcher(settings, store, clients, metrics)

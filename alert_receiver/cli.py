@@ -88,6 +88,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.log_level:
         settings = dataclasses.replace(settings, log_level=args.log_level)
     setup_logging(settings.log_level)
+    if settings.slack_actions == "off" and (
+        settings.slack_app_token or settings.slack_signing_secret
+    ):
+        log.warning(
+            "SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is set, but acting from Slack needs "
+            "SLACK_BOT_TOKEN (and SLACK_CHANNEL): actions are off"
+        )
     if not (settings.token or settings.token_file) and not settings.insecure_no_auth:
         print(
             "alert-receiver: no ALERT_RECEIVER_TOKEN or ALERT_RECEIVER_TOKEN_FILE: refusing to "
@@ -163,8 +170,8 @@ def run_delivery(settings: Settings, instance: str | None = None) -> int:
         signal.signal(sig, lambda *_: stop.set())
     delivery.start()
     dispatcher = socket = None
-    if settings.slack_app_token:  # one Socket Mode connection per replica, held here
-        from alert_receiver.wiring import build_dispatcher, build_socket_mode
+    if "socket" in settings.slack_actions:  # one Socket Mode connection per replica, held here
+        from alert_receiver.slack_wiring import build_dispatcher, build_socket_mode
 
         dispatcher = build_dispatcher(settings, store, clients, metrics)
         socket = build_socket_mode(settings, dispatcher)

@@ -90,13 +90,14 @@ class Settings(SlackSettings, BedrockSettings):
     slack_webhook_url: str = secret("SLACK_WEBHOOK_URL")
     slack_sink: str = setting("SLACK_SINK", "-")
     slack_mention: str = setting("SLACK_CRITICAL_MENTION", "")
-    # acting from Slack (slack_dispatch.py): Socket Mode, or the signed HTTP endpoint
+    # Acting from Slack: either transport makes the messages' buttons work
     slack_app_token: str = secret("SLACK_APP_TOKEN")
     slack_signing_secret: str = secret("SLACK_SIGNING_SECRET")
-    slack_allowed_usergroup: str = setting("SLACK_ALLOWED_USERGROUP", "")
-    slack_action_threads: int = setting("SLACK_ACTION_THREADS", 4, parse_positive_int)
     redact_patterns: tuple[str, ...] = setting("REDACT_EXTRA_PATTERNS", (), parse_patterns)
     log_level: str = setting("ALERT_RECEIVER_LOG_LEVEL", "info", str.lower)
+    # who may act from Slack, and how many actions at once (slack_dispatch.py)
+    slack_allowed_usergroup: str = setting("SLACK_ALLOWED_USERGROUP", "")
+    slack_action_threads: int = setting("SLACK_ACTION_THREADS", 4, parse_positive_int)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -119,25 +120,11 @@ class Settings(SlackSettings, BedrockSettings):
         return out
 
     def action_problems(self) -> list[str]:
-        """Acting from Slack needs the Web API: replies, channel names, user groups."""
         out = []
         if self.slack_app_token and not self.slack_app_token.startswith("xapp-"):
             out.append(
                 "SLACK_APP_TOKEN: expected an app-level token starting with xapp- (Basic "
                 "Information > App-Level Tokens, scope connections:write), not a bot or user token"
-            )
-        if (self.slack_app_token or self.slack_signing_secret) and not self.slack_bot_token:
-            names = " and ".join(
-                n
-                for n, v in (
-                    ("SLACK_APP_TOKEN", self.slack_app_token),
-                    ("SLACK_SIGNING_SECRET", self.slack_signing_secret),
-                )
-                if v
-            )
-            out.append(
-                f"{names}: acting from Slack needs SLACK_BOT_TOKEN (an incoming webhook cannot "
-                "carry buttons, answer a command or check who may act)"
             )
         group = self.slack_allowed_usergroup
         if group and not re.fullmatch(r"S[A-Z0-9]{2,}", group):
@@ -149,14 +136,14 @@ class Settings(SlackSettings, BedrockSettings):
 
     @property
     def slack_actions(self) -> str:
-        """How Slack reaches us: "socket" (SLACK_APP_TOKEN), "http" (SLACK_SIGNING_SECRET), both,
-        or "off"."""
-        modes = [
-            m
-            for m, on in (("socket", self.slack_app_token), ("http", self.slack_signing_secret))
-            if on
-        ]
-        return "+".join(modes) or "off"
+        """How Slack reaches us: "socket" (SLACK_APP_TOKEN), "http" (SLACK_SIGNING_SECRET),
+        "socket+http", or "off". Off without a bot token (webhook-only or sink): the answers,
+        the channel and user group look-ups need the Web API, and a webhook's messages carry no
+        buttons. cli.py says so at start when a token is set in vain."""
+        if self.slack_mode != "api":
+            return "off"
+        on = (("socket", self.slack_app_token), ("http", self.slack_signing_secret))
+        return "+".join(mode for mode, value in on if value) or "off"
 
     @property
     def rules(self) -> RulesConfig:

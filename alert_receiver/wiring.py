@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from alert_receiver.analysis import Analyst, RelatedMetrics
 from alert_receiver.clients import Clients
 from alert_receiver.delivery import Delivery
-from alert_receiver.interactions import Handler, Kind, Reply
 from alert_receiver.logs import LogFetcher
 from alert_receiver.message import Links
 from alert_receiver.metrics import Metrics
 from alert_receiver.ondemand import StateCollector
 from alert_receiver.pipeline import Pipeline
 from alert_receiver.settings import Settings
-from alert_receiver.slack_commands import Commands
-from alert_receiver.slack_dispatch import Access, Dispatcher, interaction_from, response_hosts
 from alert_receiver.store.base import Store
-
-if TYPE_CHECKING:
-    from integrations.slack_socket import SocketModeListener
 
 
 def build_pipeline(
@@ -94,71 +86,4 @@ def build_delivery(
         retry_max=settings.retry_max_delay,
         retention=settings.retention,
         poll=poll,
-    )
-
-
-def button_handler(
-    settings: Settings, store: Store, clients: Clients, metrics: Metrics
-) -> Handler | None:
-    """The handler of the alert messages' buttons (Silence, Acknowledge, Analyse again).
-
-    Hook for the button actions (alert_receiver/slack_buttons.py, `ButtonActions(...).handle`):
-    until they are wired here, a button press is answered "not handled yet" and counted as
-    `outcome="unknown"`.
-    """
-    return None
-
-
-def build_dispatcher(
-    settings: Settings,
-    store: Store,
-    clients: Clients,
-    metrics: Metrics,
-    *,
-    buttons: Handler | None = None,
-) -> Dispatcher:
-    """What both transports (Socket Mode, POST /slack/events) hand interactions to."""
-    from integrations.slack import WebApiSlack
-    from integrations.slack_socket import respond
-
-    slack = clients.slack
-    if not isinstance(slack, WebApiSlack):  # settings.problems() makes this a start-up error
-        raise ValueError("acting from Slack needs SLACK_BOT_TOKEN (the Web API)")
-    handlers: dict[Kind, Handler] = {"command": Commands(store).handle}
-    button = buttons or button_handler(settings, store, clients, metrics)
-    if button is not None:
-        handlers["button"] = button
-    access = Access(
-        lambda: [slack.channel_id(settings.slack_channel)],
-        settings.slack_allowed_usergroup,
-        slack.usergroup_members,
-    )
-
-    def reply(url: str, r: Reply) -> None:
-        respond(url, r.text, ephemeral=r.ephemeral, timeout=settings.slack_timeout)
-
-    return Dispatcher(
-        handlers,
-        access,
-        reply,
-        metrics,
-        reply_hosts=response_hosts(settings.slack_api_url),
-        threads=settings.slack_action_threads,
-    )
-
-
-def build_socket_mode(settings: Settings, dispatcher: Dispatcher) -> SocketModeListener:
-    """The Socket Mode connection of this process (the delivery process: one per replica)."""
-    from integrations.slack_socket import SocketModeListener
-
-    def on_envelope(kind: str, payload: dict) -> None:
-        interaction = interaction_from(kind, payload)
-        if interaction is not None:
-            dispatcher.submit(interaction)
-
-    return SocketModeListener(
-        settings.slack_app_token,
-        on_envelope,
-        api_url=settings.slack_api_url,
-        timeout=settings.slack_timeout,
     )

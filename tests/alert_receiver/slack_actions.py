@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from alert_receiver.interactions import Interaction, Reply
 from alert_receiver.slack_dispatch import Dispatcher
-from alert_receiver.wiring import build_dispatcher, build_socket_mode
+from alert_receiver.slack_wiring import build_dispatcher, build_socket_mode
 from integrations.slack_socket import SocketModeListener
 from tests.alert_receiver.conftest import Receiver
 from tests.fakes.slack_socket import FakeSocketMode

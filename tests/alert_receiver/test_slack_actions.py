@@ -135,7 +135,7 @@ def test_a_reply_goes_to_slack_only(actions, slack):
 
 
 def test_without_a_button_handler_a_press_is_answered_not_dropped(receiver_factory, slack):
-    from alert_receiver.wiring import build_dispatcher
+    from alert_receiver.slack_wiring import build_dispatcher
 
     r = receiver_factory(SLACK_APP_TOKEN=APP_TOKEN)
     dispatcher = build_dispatcher(r.settings, r.store, r.clients, r.metrics)

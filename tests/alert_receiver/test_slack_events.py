@@ -11,7 +11,7 @@ import pytest
 
 from alert_receiver.app import create_app
 from alert_receiver.slack_events import check_signature, signature
-from alert_receiver.wiring import build_dispatcher
+from alert_receiver.slack_wiring import build_dispatcher
 from tests.alert_receiver.slack_actions import StandInButtons
 from tests.fakes.slack_socket import block_actions, slash_command
 
@@ -128,3 +128,15 @@ def test_check_signature_reasons():
     assert "window" in check_signature("s", "1700000000", body, good, now + 400)
     assert "not a number" in check_signature("s", "soon", body, good, now)
     assert "does not match" in check_signature("s", "1700000000", body, good[:-1] + "0", now)
+
+
+def test_without_the_web_api_there_is_no_route_either(receiver_factory, slack):
+    """A webhook-only receiver cannot answer or check who acts: actions are off, not half on."""
+    r = receiver_factory(
+        start=False,
+        SLACK_BOT_TOKEN="",
+        SLACK_WEBHOOK_URL=slack.webhook_url,
+        SLACK_SIGNING_SECRET=SECRET,
+    )
+    body = form(slash_command("help"))
+    assert r.client.post("/slack/events", data=body, headers=signed(body)).status_code == 404
