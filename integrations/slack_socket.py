@@ -4,7 +4,8 @@ Socket Mode (`SLACK_APP_TOKEN`, an `xapp-` token with `connections:write`): the 
 out to Slack over a WebSocket, so the cluster opens no inbound port to the internet. slack-sdk's
 built-in client does the protocol: `apps.connections.open` at `SLACK_API_URL` for a fresh
 `wss://` URL, pings every `ping_interval`, and a new connection whenever Slack asks for one
-(`disconnect` envelopes) or the socket goes quiet or drops (`auto_reconnect_enabled`). Slack hands
+(`disconnect` envelopes) or the socket goes quiet or drops (`auto_reconnect_enabled`, and our
+watchdog for a socket that dies without a word). Slack hands
 each envelope to one of an app's connections and wants it acknowledged within 3 s, or it shows the
 person an error and retries; `SocketModeListener` acknowledges every envelope first and only then
 passes it on, so nothing slow (Alertmanager, a model) can hold the acknowledgement.
@@ -15,8 +16,11 @@ same for Socket Mode and the HTTP endpoint. slack_sdk is imported here and in sl
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -56,9 +60,12 @@ class SocketModeListener:
     ) -> None:
         self.on_envelope = on_envelope
         self.retry_max = retry_max
+        self.ping_interval = ping_interval
         self.acks = 0
+        self.reconnects = 0  # forced by the watchdog
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._watchdog: threading.Thread | None = None
         web = WebClient(base_url=api_url, timeout=max(1, round(timeout)))
         self._client = SocketModeClient(
             app_token=app_token,
@@ -81,6 +88,10 @@ class SocketModeListener:
     def start(self) -> None:
         self._thread = threading.Thread(target=self._connect, name="slack-socket", daemon=True)
         self._thread.start()
+        self._watchdog = threading.Thread(
+            target=self._watch, name="slack-socket-watch", daemon=True
+        )
+        self._watchdog.start()
 
     def _connect(self) -> None:
         delay = 1.0
@@ -106,6 +117,44 @@ class SocketModeListener:
             self._stop.wait(delay)
             delay = min(self.retry_max, delay * 2)
 
+    def _watch(self) -> None:
+        """Replaces a connection that is closed, or whose pongs stopped for two ping intervals
+        (and a second), with backoff while Slack cannot be reached.
+
+        slack-sdk alone notices a closed socket at its next check (every ping interval, 5 s) and
+        one that just dies (no close frame: a node, NAT or proxy gone) only after five failed
+        pings or four silent intervals, about 30 s, spinning on the dead socket meanwhile; Slack
+        retries an unacknowledged envelope for a while, but the person waits. Measured by
+        bench/slack_actions.py.
+        """
+        stale_after = 2 * self.ping_interval + 1.0
+        session_id, since = None, time.time()
+        backoff, next_try = 1.0, 0.0
+        while not self._stop.wait(min(1.0, self.ping_interval)):
+            session = self._client.current_session
+            if session is None or self._client.closed:
+                continue  # the first connection is still being made (_connect)
+            if session.session_id != session_id:
+                session_id, since = session.session_id, time.time()
+            heard = max(since, session.last_ping_pong_time or 0.0)
+            closed = not session.is_active()
+            silent = time.time() - heard > stale_after
+            if not (closed or silent) or time.monotonic() < next_try:
+                continue
+            why = "the connection closed" if closed else f"no pong for {time.time() - heard:.0f}s"
+            log.warning("Socket Mode: %s (session %s); reconnecting", why, session_id)
+            try:
+                self._client.connect_to_new_endpoint(force=True)
+            except (SlackApiError, OSError) as e:
+                log.error("Socket Mode: reconnecting failed (%s)", e)
+            self.reconnects += 1
+            if self._client.is_connected():
+                backoff = 1.0
+            else:
+                next_try = time.monotonic() + backoff
+                backoff = min(self.retry_max, backoff * 2)
+            session_id, since = None, time.time()
+
     def _on_request(self, client: Any, req: SocketModeRequest) -> None:
         # Acknowledge first: Slack retries (and shows the person an error) after 3 s.
         client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
@@ -117,9 +166,16 @@ class SocketModeListener:
 
     def close(self) -> None:
         self._stop.set()
+        self._client.auto_reconnect_enabled = False
+        session = self._client.current_session
+        if session is not None and session.sock is not None:
+            # Wakes the reader now: slack-sdk's close otherwise waits for its 3 s receive timeout.
+            with contextlib.suppress(OSError):
+                session.sock.shutdown(socket.SHUT_RDWR)
         self._client.close()
-        if self._thread is not None:
-            self._thread.join(5)
+        for thread in (self._thread, self._watchdog):
+            if thread is not None:
+                thread.join(5)
 
 
 def respond(
