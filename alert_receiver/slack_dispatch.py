@@ -24,7 +24,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from alert_receiver.interactions import Handler, Interaction, Kind, Reply
@@ -153,6 +153,13 @@ def response_hosts(api_url: str) -> frozenset[str]:
     return frozenset({"hooks.slack.com", host} - {""})
 
 
+def _log_failure(future: Future) -> None:
+    """A pool swallows what a task raises: say it (dispatch itself should never raise)."""
+    e = future.exception()
+    if e is not None:
+        log.error("Slack action not handled: %r", e, exc_info=e)
+
+
 class Dispatcher:
     """Checks, runs and answers interactions; `submit` never blocks its caller."""
 
@@ -171,7 +178,8 @@ class Dispatcher:
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="slack-action")
 
     def submit(self, i: Interaction) -> None:
-        self._pool.submit(self.dispatch, i)
+        future = self._pool.submit(self.dispatch, i)
+        future.add_done_callback(_log_failure)
 
     def dispatch(self, i: Interaction) -> Reply | None:
         """The whole of one interaction, here and now: what `submit` runs on the pool."""
