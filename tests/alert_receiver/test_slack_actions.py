@@ -134,18 +134,24 @@ def test_a_reply_goes_to_slack_only(actions, slack):
     assert slack.replies() == []
 
 
-def test_without_a_button_handler_a_press_is_answered_not_dropped(receiver_factory, slack):
-    from alert_receiver.slack_wiring import build_dispatcher
+def test_without_a_button_handler_a_press_is_answered_not_dropped(slack):
+    from alert_receiver.metrics import Metrics
+    from alert_receiver.slack_dispatch import Access, Dispatcher, interaction_from
+    from integrations.slack_socket import respond
 
-    r = receiver_factory(SLACK_APP_TOKEN=APP_TOKEN)
-    dispatcher = build_dispatcher(r.settings, r.store, r.clients, r.metrics)
-    from alert_receiver.slack_dispatch import interaction_from
-
-    i = interaction_from(
-        "interactive", block_actions("silence", "x", response_url=slack.response_url("n"))
+    metrics = Metrics()
+    dispatcher = Dispatcher(
+        {},  # no handler registered for buttons (nor commands)
+        Access(lambda: ["C0ALERTS"]),
+        lambda url, r: respond(url, r.text, ephemeral=r.ephemeral, timeout=5),
+        metrics,
+        reply_hosts=frozenset({"127.0.0.1"}),
     )
-    reply = dispatcher.dispatch(i)
+    payload = block_actions("silence", "x", response_url=slack.response_url("n"))
+    reply = dispatcher.dispatch(interaction_from("interactive", payload))
     dispatcher.close()
     assert reply is not None
     assert "does not handle buttons yet" in reply.text
     assert slack.replies("n")[0]["text"] == reply.text
+    labels = {"action": "silence", "outcome": "unknown"}
+    assert metrics.registry.get_sample_value("alert_receiver_slack_actions_total", labels) == 1
