@@ -48,6 +48,13 @@ KEY_METRICS = {
         "topk(5, increase(kube_pod_container_status_restarts_total[1h]) > 0)"
     ),
 }
+# With a namespace, the metrics that have one are narrowed to it; the nodes' stay cluster-wide
+# (a namespace's pods suffer from a busy node all the same).
+NAMESPACED_METRICS = {
+    "container restarts (1h)": (
+        "topk(5, increase(kube_pod_container_status_restarts_total{{namespace={ns}}}[1h]) > 0)"
+    ),
+}
 NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")  # a Kubernetes namespace name
 _REQUEST_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -157,6 +164,14 @@ class ClusterState:
         return "\n".join(lines)
 
 
+def key_metrics(namespace: str | None = None) -> dict[str, str]:
+    """KEY_METRICS' name -> expression, narrowed to `namespace` where the series have one."""
+    if namespace is None:
+        return dict(KEY_METRICS)
+    ns = quote(namespace)
+    return {**KEY_METRICS, **{k: v.format(ns=ns) for k, v in NAMESPACED_METRICS.items()}}
+
+
 def _where(labels: dict[str, str]) -> str:
     return labels.get("instance") or labels.get("pod") or labels.get("target") or "?"
 
@@ -191,7 +206,7 @@ class StateCollector:
             errors.append("alertmanager: ALERTMANAGER_URL is not set")
         metrics: dict[str, list[dict[str, Any]]] = {}
         if self.prometheus is not None:
-            for name, expr in KEY_METRICS.items():
+            for name, expr in key_metrics(namespace).items():
                 try:
                     metrics[name] = [
                         {"labels": dict(s.labels), "value": round(s.value, 3)}

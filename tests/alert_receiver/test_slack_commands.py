@@ -108,3 +108,27 @@ def test_analyze_the_whole_cluster_when_the_queue_is_down(receiver_factory, slac
         assert "queue is unavailable; nothing was queued" in reply["text"]
     finally:
         a.close()
+
+
+def test_a_namespace_narrows_the_metrics_that_have_one(prometheus):
+    from alert_receiver.ondemand import StateCollector
+    from integrations.prometheus import PrometheusClient
+    from rules import config_at
+
+    restarts = "topk(5, increase(kube_pod_container_status_restarts_total[1h]) > 0)"
+    narrowed = (
+        'topk(5, increase(kube_pod_container_status_restarts_total{namespace="shop"}[1h]) > 0)'
+    )
+    prometheus.set(narrowed, ({"namespace": "shop", "pod": "api-1"}, [3.0]))
+    client = PrometheusClient(prometheus.url)
+    try:
+        state = StateCollector(None, client, None, config_at("").logs).collect("shop")
+        asked = [q["query"] for q in prometheus.queries]
+        assert narrowed in asked
+        assert restarts not in asked
+        assert "instance:node_cpu_utilisation:rate5m" in " ".join(asked)  # nodes: cluster-wide
+        assert state.metrics["container restarts (1h)"][0]["value"] == 3.0
+        StateCollector(None, client, None, config_at("").logs).collect(None)
+        assert restarts in [q["query"] for q in prometheus.queries]
+    finally:
+        client.close()
