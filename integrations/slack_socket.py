@@ -73,9 +73,11 @@ class SocketModeListener:
             auto_reconnect_enabled=True,
             ping_interval=ping_interval,
             concurrency=4,  # only acknowledges and hands over: the work runs elsewhere
-            logger=log,
+            # slack-sdk's own logger (quiet: alert_receiver/logfmt.py); our lines say what matters
+            on_close_listeners=[self._on_close],
         )
         self._client.socket_mode_request_listeners.append(self._on_request)
+        self._client.message_listeners.append(self._on_message)
 
     @property
     def connected(self) -> bool:
@@ -108,11 +110,9 @@ class SocketModeListener:
             except OSError as e:
                 log.error("Socket Mode: cannot reach Slack (%s); retrying in %.0fs", e, delay)
             else:
-                # From here on slack-sdk's monitor reconnects on its own, whatever happened.
-                if self._client.is_connected():
-                    log.info("Socket Mode: connected (session %s)", self.session_id)
-                else:
-                    log.error("Socket Mode: the WebSocket did not open; slack-sdk retries it")
+                # From here on slack-sdk's monitor and our watchdog reconnect, whatever happened.
+                if not self._client.is_connected():
+                    log.error("Socket Mode: the WebSocket did not open; retrying")
                 return
             self._stop.wait(delay)
             delay = min(self.retry_max, delay * 2)
@@ -154,6 +154,17 @@ class SocketModeListener:
                 next_try = time.monotonic() + backoff
                 backoff = min(self.retry_max, backoff * 2)
             session_id, since = None, time.time()
+
+    def _on_message(self, client: Any, message: dict, raw: str | None) -> None:
+        kind = message.get("type")
+        if kind == "hello":
+            log.info("Socket Mode: connected (session %s)", client.session_id())
+        elif kind == "disconnect":
+            log.info("Socket Mode: Slack rotates the connection (%s)", message.get("reason"))
+
+    def _on_close(self, code: int, reason: str | None) -> None:
+        if not self._stop.is_set():
+            log.info("Socket Mode: Slack closed the connection (%s %s)", code, reason or "")
 
     def _on_request(self, client: Any, req: SocketModeRequest) -> None:
         # Acknowledge first: Slack retries (and shows the person an error) after 3 s.

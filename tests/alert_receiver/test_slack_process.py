@@ -46,6 +46,14 @@ def test_the_receiver_acts_from_slack_over_both_transports(tmp_path, slack):
         assert analysis["channel"] == "C0ALERTS"
         assert analysis["text"] == "Cluster state analysis"
 
+        socket.drop(graceful=True)  # Slack ends the connection: the replica dials again
+        assert socket.wait_connected(count=2, timeout=30)
+        envelope = socket.send(
+            "slash_commands", slash_command("help", response_url=slack.response_url("again"))
+        )
+        assert socket.wait_ack(envelope, timeout=3)
+        assert slack.wait_replies("again")
+
         body = form(slash_command("help", response_url=slack.response_url("http")))
         assert post(f"{receiver.url}/slack/events", body, signed(body)) == 200
         assert "/bravo analyze" in slack.wait_replies("http")[0]["text"]
@@ -54,7 +62,7 @@ def test_the_receiver_acts_from_slack_over_both_transports(tmp_path, slack):
         with urllib.request.urlopen(f"{receiver.url}/metrics", timeout=10) as resp:
             metrics = resp.read().decode()
         assert 'alert_receiver_slack_actions_total{action="analyze",outcome="ok"} 1.0' in metrics
-        assert 'alert_receiver_slack_actions_total{action="help",outcome="ok"} 1.0' in metrics
-        assert len(socket.connections) == 1  # one per replica: the web workers hold none
+        assert 'alert_receiver_slack_actions_total{action="help",outcome="ok"} 2.0' in metrics
+        assert len(socket.connections) == 2  # one at a time, one per replica: the web holds none
     finally:
         assert receiver.terminate() == 0
