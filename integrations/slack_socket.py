@@ -101,7 +101,8 @@ class SocketModeListener:
             try:
                 self._client.connect()
             except SlackApiError as e:
-                error = (e.response.data or {}).get("error") if e.response is not None else None
+                body = e.response.data if e.response is not None else None
+                error = body.get("error") if isinstance(body, dict) else None
                 log.error(
                     "Socket Mode: apps.connections.open failed (%s); retrying in %.0fs",
                     error or e,
@@ -109,6 +110,8 @@ class SocketModeListener:
                 )
             except OSError as e:
                 log.error("Socket Mode: cannot reach Slack (%s); retrying in %.0fs", e, delay)
+            except Exception as e:  # anything else must not end the retries silently
+                log.error("Socket Mode: cannot connect (%r); retrying in %.0fs", e, delay)
             else:
                 # From here on slack-sdk's monitor and our watchdog reconnect, whatever happened.
                 if not self._client.is_connected():
