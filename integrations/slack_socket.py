@@ -148,8 +148,8 @@ class SocketModeListener:
             log.warning("Socket Mode: %s (session %s); reconnecting", why, session_id)
             try:
                 self._client.connect_to_new_endpoint(force=True)
-            except (SlackApiError, OSError) as e:
-                log.error("Socket Mode: reconnecting failed (%s)", e)
+            except Exception as e:  # the watchdog must outlive any failure to reconnect
+                log.error("Socket Mode: reconnecting failed (%r)", e)
             self.reconnects += 1
             if self._client.is_connected():
                 backoff = 1.0
