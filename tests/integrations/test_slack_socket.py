@@ -151,3 +151,14 @@ def test_channel_ids_and_usergroup_members(slack):
     assert api.usergroup_members("S0ONCALL") == {"U0BOB", "U0CAROL"}
     with pytest.raises(Rejected, match="no_such_subteam"):
         api.usergroup_members("S0NOBODY")
+
+
+def test_slack_down_at_start_is_waited_out(slack, listen):
+    socket = slack.open_socket_mode()
+    slack.fail("apps.connections.open", 503, times=2)
+    got = Received()
+    listen(got)
+    assert socket.wait_connected(timeout=15)  # after 1 s and 2 s of backoff
+    assert slack.count("apps.connections.open", ok=False) == 2
+    envelope = socket.send("slash_commands", slash_command("help"))
+    assert socket.wait_ack(envelope)
