@@ -24,13 +24,16 @@ if TYPE_CHECKING:
 def button_handler(
     settings: Settings, store: Store, clients: Clients, metrics: Metrics
 ) -> Handler | None:
-    """The handler of the alert messages' buttons (Silence, Acknowledge, Analyse again).
-
-    The hook for the button actions (alert_receiver/slack_buttons.py): once they are merged,
-    `return wiring.build_button_actions(settings, store, clients).handle`. Until then a press is
-    answered "does not handle buttons yet" and counted as `outcome="unknown"`.
+    """The handler of the alert messages' buttons (Silence, Acknowledge, Analyse again): the hook
+    for the button actions (alert_receiver/slack_buttons.py), built by
+    `wiring.build_button_actions(settings, store, clients)` where that exists. Without it, a
+    press is answered "does not handle buttons yet" and counted as `outcome="unknown"`.
+    (Once both are in one tree, this can import `build_button_actions` directly.)
     """
-    return None
+    from alert_receiver import wiring
+
+    build = getattr(wiring, "build_button_actions", None)
+    return build(settings, store, clients).handle if build is not None else None
 
 
 def build_dispatcher(
