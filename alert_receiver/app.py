@@ -6,6 +6,8 @@
     GET  /metrics               Prometheus metrics
     POST /api/v1/analyze        queue an on-demand analysis of the current state: 202 and its id
     GET  /api/v1/analyze/<id>   its result: 202 while it runs, 200 when done (see ondemand.py)
+    POST /slack/events          Slack's buttons and /bravo, signed (only with SLACK_SIGNING_SECRET;
+                                see slack_events.py)
 
 Everything slow (Alertmanager's API, Prometheus, Loki, Bedrock, Slack) happens in the delivery
 process, so Alertmanager gets its answer in milliseconds, a slow model never delays a page, and
@@ -26,6 +28,8 @@ from alert_receiver.clients import Clients
 from alert_receiver.intake import Intake, TokenCheck
 from alert_receiver.metrics import Metrics, exposition_registry
 from alert_receiver.settings import Settings
+from alert_receiver.slack_dispatch import Dispatcher
+from alert_receiver.slack_events import add_slack_events
 from alert_receiver.store import open_store
 from alert_receiver.store.base import Store, StoreError
 
@@ -41,9 +45,12 @@ def create_app(
     queue: Store | None = None,
     clients: Clients | None = None,
     metrics: Metrics | None = None,
+    dispatcher: Dispatcher | None = None,
 ) -> Flask:
     """The web side. No route calls an outside system: `clients` is only kept in
-    `app.extensions`, for a process that hosts delivery too (the tests); serve.py passes none."""
+    `app.extensions`, for a process that hosts delivery too (the tests); serve.py passes none.
+    The exception is Slack over HTTP (`SLACK_SIGNING_SECRET`): its actions run in this worker,
+    on `dispatcher`'s threads (built from the settings when not given), after the 200."""
     settings = settings or Settings()
     if not (settings.token or settings.token_file) and not settings.insecure_no_auth:
         raise ValueError(
@@ -132,6 +139,15 @@ def create_app(
     def internal_error(e: Exception):
         log.exception("error serving %s %s", request.method, request.path)
         return _error(500, "internal error, see the receiver's log")
+
+    if "http" in settings.slack_actions:
+        if dispatcher is None:  # Slack over HTTP: this worker answers the buttons it is sent
+            from alert_receiver.clients import build_clients
+            from alert_receiver.slack_wiring import build_dispatcher
+
+            clients = clients or build_clients(settings)
+            dispatcher = build_dispatcher(settings, store, clients, metrics)
+        add_slack_events(app, settings.slack_signing_secret, dispatcher)
 
     # Flask's documented way to put WSGI middleware in front; mypy objects to assigning to a method.
     app.wsgi_app = Intake(  # type: ignore[method-assign]

@@ -2,7 +2,8 @@
 
     alert-receiver (supervisor: no threads, no sockets; restarts a child that dies)
     ├── web:      gunicorn (arbiter + two gthread workers) serving create_app()
-    └── delivery: claims tasks from the queue; Loki, Bedrock and Slack happen here
+    └── delivery: claims tasks from the queue; Loki, Bedrock and Slack happen here, and the
+                  Socket Mode connection (SLACK_APP_TOKEN) that brings Slack's buttons and /bravo
 
 Why two processes and not a delivery thread inside the gunicorn worker: the webhook must be
 answered in milliseconds while delivery renders blocks, parses JSON and waits on three outside
@@ -87,6 +88,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.log_level:
         settings = dataclasses.replace(settings, log_level=args.log_level)
     setup_logging(settings.log_level)
+    if settings.slack_actions == "off" and (
+        settings.slack_app_token or settings.slack_signing_secret
+    ):
+        log.warning(
+            "SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is set, but acting from Slack needs "
+            "SLACK_BOT_TOKEN (and SLACK_CHANNEL): actions are off"
+        )
     if not (settings.token or settings.token_file) and not settings.insecure_no_auth:
         print(
             "alert-receiver: no ALERT_RECEIVER_TOKEN or ALERT_RECEIVER_TOKEN_FILE: refusing to "
@@ -102,7 +110,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"alert-receiver: --listen: {e}", file=sys.stderr)
         return 2
     if args.check_config:
-        print(f"settings ok: queue {settings.queue_description}, slack {settings.slack_mode}")
+        print(
+            f"settings ok: queue {settings.queue_description}, slack {settings.slack_mode}, "
+            f"slack actions {settings.slack_actions}"
+        )
         return 0
     if args.role == "web":
         from alert_receiver.serve import WebServer
@@ -158,6 +169,13 @@ def run_delivery(settings: Settings, instance: str | None = None) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     delivery.start()
+    dispatcher = socket = None
+    if "socket" in settings.slack_actions:  # one Socket Mode connection per replica, held here
+        from alert_receiver.slack_wiring import build_dispatcher, build_socket_mode
+
+        dispatcher = build_dispatcher(settings, store, clients, metrics)
+        socket = build_socket_mode(settings, dispatcher)
+        socket.start()
     log.info(
         "delivering from %s to Slack (%s); Loki %s, analysis by %s",
         settings.queue_description,
@@ -167,6 +185,9 @@ def run_delivery(settings: Settings, instance: str | None = None) -> int:
     )
     stop.wait()
     log.info("stopping delivery; %d task(s) running", delivery.running)
+    if socket is not None and dispatcher is not None:
+        socket.close()  # no new envelopes; the actions already running finish
+        dispatcher.close()
     delivery.stop()
     clients.close()
     store.close()

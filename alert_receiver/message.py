@@ -380,16 +380,31 @@ def render_followup(
 
 
 def render_analysis_message(
-    analysis: Analysis, summary: str, tz: ZoneInfo, requested: datetime
+    analysis: Analysis,
+    summary: str,
+    tz: ZoneInfo,
+    requested: datetime,
+    *,
+    namespace: str | None = None,
+    requested_by: str | None = None,
 ) -> dict[str, Any]:
-    """An on-demand analysis of the cluster state (ondemand.py), when it is posted to Slack."""
+    """An on-demand analysis of the cluster state (ondemand.py), when it is posted to Slack:
+    of one namespace (`/bravo analyze shop`) or the whole cluster."""
+    title = (
+        f"Cluster state analysis: namespace {namespace}" if namespace else "Cluster state analysis"
+    )
+    when = f"requested at {requested.astimezone(tz):%Y-%m-%d %H:%M %Z}"
+    if requested_by:  # a Slack user ID, from Slack: a mention, escaped like any outside text
+        when = f"requested by <@{escape_mrkdwn(requested_by)}> at " + when.removeprefix(
+            "requested at "
+        )
     blocks = [
-        {"type": "header", "text": {"type": "plain_text", "text": "🔎 Cluster state analysis"}},
+        {"type": "header", "text": {"type": "plain_text", "text": f"🔎 {title}"[:150]}},
         _section(escape_mrkdwn(summary)),
         _section(_analysis_block(analysis, pending=False)),
-        _context(f"requested at {requested.astimezone(tz):%Y-%m-%d %H:%M %Z}"),
+        _context(when),
     ]
     return {
-        "text": "Cluster state analysis",
+        "text": title,
         "attachments": [{"color": "#36C5F0", "blocks": blocks}],
     }

@@ -10,6 +10,7 @@
     alert_receiver_tasks_completed_total{kind}          tasks finished, by kind (see pipeline.py)
     alert_receiver_tasks_failed_total{kind,reason}      failed attempts (each is retried)
     alert_receiver_tasks_retried_total{kind}            attempts rescheduled
+    alert_receiver_slack_actions_total{action,outcome}  buttons and /bravo (slack_dispatch.py)
     alert_receiver_enrichment_duration_seconds{source,outcome}   loki, prometheus, bedrock
     alert_receiver_analysis_cache_hits_total            repeat notifications answered from cache
     alert_receiver_first_post_delay_seconds             stored -> first Slack post of an incident
@@ -74,6 +75,12 @@ class Metrics:
             f"{p}tasks_failed", "Failed task attempts.", ["kind", "reason"], registry=r
         )
         self.retried = Counter(f"{p}tasks_retried", "Tasks rescheduled.", ["kind"], registry=r)
+        self.slack_actions = Counter(
+            f"{p}slack_actions",
+            "Actions taken from Slack (buttons, /bravo) by outcome: ok, refused, unknown, error.",
+            ["action", "outcome"],
+            registry=r,
+        )
         self.enrichment = Histogram(
             f"{p}enrichment_duration_seconds",
             "Time spent asking Loki, Prometheus and Bedrock.",

@@ -48,7 +48,14 @@ KEY_METRICS = {
         "topk(5, increase(kube_pod_container_status_restarts_total[1h]) > 0)"
     ),
 }
-_NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")  # a Kubernetes namespace name
+# With a namespace, the metrics that have one are narrowed to it; the nodes' stay cluster-wide
+# (a namespace's pods suffer from a busy node all the same).
+NAMESPACED_METRICS = {
+    "container restarts (1h)": (
+        "topk(5, increase(kube_pod_container_status_restarts_total{{namespace={ns}}}[1h]) > 0)"
+    ),
+}
+NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")  # a Kubernetes namespace name
 _REQUEST_ID = re.compile(r"[0-9a-f]{32}")
 
 
@@ -66,6 +73,7 @@ class OnDemandRequest:
     channel: str | None = None
     thread_ts: str | None = None
     requested_at: float = field(default_factory=time.time)
+    requested_by: str | None = None  # a Slack user ID, shown on the post
 
     @classmethod
     def from_body(cls, body: object) -> OnDemandRequest:
@@ -74,7 +82,7 @@ class OnDemandRequest:
             raise ValueError('expected a JSON object such as {"post": true}')
         namespace = body.get("namespace") or None
         if namespace is not None and not (
-            isinstance(namespace, str) and _NAMESPACE.fullmatch(namespace)
+            isinstance(namespace, str) and NAMESPACE.fullmatch(namespace)
         ):
             raise ValueError("namespace: expected a Kubernetes namespace name such as shop")
         post = body.get("post", False)
@@ -92,6 +100,7 @@ class OnDemandRequest:
                 "channel": self.channel,
                 "thread_ts": self.thread_ts,
                 "requested_at": self.requested_at,
+                "requested_by": self.requested_by,
             },
             serial_key=SERIAL_KEY,
             created=self.requested_at,
@@ -106,6 +115,7 @@ class OnDemandRequest:
             channel=d.get("channel") or None,
             thread_ts=d.get("thread_ts") or None,
             requested_at=float(d.get("requested_at") or time.time()),
+            requested_by=d.get("requested_by") or None,
         )
 
 
@@ -154,6 +164,14 @@ class ClusterState:
         return "\n".join(lines)
 
 
+def key_metrics(namespace: str | None = None) -> dict[str, str]:
+    """KEY_METRICS' name -> expression, narrowed to `namespace` where the series have one."""
+    if namespace is None:
+        return dict(KEY_METRICS)
+    ns = quote(namespace)
+    return {**KEY_METRICS, **{k: v.format(ns=ns) for k, v in NAMESPACED_METRICS.items()}}
+
+
 def _where(labels: dict[str, str]) -> str:
     return labels.get("instance") or labels.get("pod") or labels.get("target") or "?"
 
@@ -188,7 +206,7 @@ class StateCollector:
             errors.append("alertmanager: ALERTMANAGER_URL is not set")
         metrics: dict[str, list[dict[str, Any]]] = {}
         if self.prometheus is not None:
-            for name, expr in KEY_METRICS.items():
+            for name, expr in key_metrics(namespace).items():
                 try:
                     metrics[name] = [
                         {"labels": dict(s.labels), "value": round(s.value, 3)}
@@ -244,7 +262,14 @@ def answer(
         "errors": errors,
         "analysis": analysis.to_dict(),
     }
-    message = render_analysis_message(analysis, redactor(state.summary()), tz, requested)
+    message = render_analysis_message(
+        analysis,
+        redactor(state.summary()),
+        tz,
+        requested,
+        namespace=request.namespace,
+        requested_by=request.requested_by,
+    )
     return redactor.walk(result), redactor.walk(message)
 
 

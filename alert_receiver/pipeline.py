@@ -332,12 +332,12 @@ class Pipeline:
             tz=self.tz,
         )
         follow = []
-        if request.post and request.channel:
-            # The Slack interface (slack_common.Slack) posts to SLACK_CHANNEL only: an answer
-            # meant for another channel is not posted where the caller did not ask.
-            result["posted"] = "not posted: this receiver posts to SLACK_CHANNEL only"
-        elif request.post:
-            payload = {"message": message, "thread_ts": request.thread_ts}
+        if request.post:  # where it was asked (the Slack command's channel), or SLACK_CHANNEL
+            payload = {
+                "message": message,
+                "thread_ts": request.thread_ts,
+                "channel": request.channel,
+            }
             follow.append(NewTask("message", payload, serial_key=ondemand.POST_SERIAL_KEY))
             result["posted"] = "queued for Slack"
         self.store.commit(
@@ -351,20 +351,27 @@ class Pipeline:
         )
 
     def _message(self, task: Task) -> None:
-        thread_ts = task.payload.get("thread_ts")
-        self._post_once(task, "post", task.payload["message"], thread_ts=thread_ts)
+        thread_ts, channel = task.payload.get("thread_ts"), task.payload.get("channel")
+        self._post_once(task, "post", task.payload["message"], thread_ts, channel)
         self.store.commit(done=task)
 
     # -- Slack calls ---------------------------------------------------------------------------
 
     def _post_once(
-        self, task: Task, step: str, message: dict[str, Any], thread_ts: str | None = None
+        self,
+        task: Task,
+        step: str,
+        message: dict[str, Any],
+        thread_ts: str | None = None,
+        channel: str | None = None,  # None: SLACK_CHANNEL
     ) -> str:
         nonce = f"{task.id}.{int(task.created * 1000)}.{step}"
         message = self.redactor.walk(message)  # whatever a message holds, nothing leaves raw
         if task.attempts > 1:
             try:
-                found = self.slack.find(nonce, since=task.created - 60, thread_ts=thread_ts)
+                found = self.slack.find(
+                    nonce, since=task.created - 60, thread_ts=thread_ts, channel=channel
+                )
             except IntegrationError as e:
                 log.warning(
                     "task %s: cannot look for an earlier attempt's message (%s); posting, which "
@@ -381,7 +388,7 @@ class Pipeline:
                 return found
         op = "reply" if thread_ts else "post"
         try:
-            posted = self.slack.post(**message, thread_ts=thread_ts, nonce=nonce)
+            posted = self.slack.post(**message, thread_ts=thread_ts, nonce=nonce, channel=channel)
         except Rejected as e:
             if not any(code in e.reason for code in CONTENT_ERRORS):
                 raise
@@ -391,7 +398,9 @@ class Pipeline:
             text = (
                 message.get("text", "") + f"\n(the full message was rejected by Slack: {e.reason})"
             )
-            posted = self.slack.post(text=text[:3000], thread_ts=thread_ts, nonce=nonce)
+            posted = self.slack.post(
+                text=text[:3000], thread_ts=thread_ts, nonce=nonce, channel=channel
+            )
         self.metrics.slack_calls.labels(op).inc()
         return posted.ts
 

@@ -95,13 +95,16 @@ class Settings(SlackSettings, BedrockSettings):
     slack_signing_secret: str = secret("SLACK_SIGNING_SECRET")
     redact_patterns: tuple[str, ...] = setting("REDACT_EXTRA_PATTERNS", (), parse_patterns)
     log_level: str = setting("ALERT_RECEIVER_LOG_LEVEL", "info", str.lower)
+    # who may act from Slack, and how many actions at once (slack_dispatch.py)
+    slack_allowed_usergroup: str = setting("SLACK_ALLOWED_USERGROUP", "")
+    slack_action_threads: int = setting("SLACK_ACTION_THREADS", 4, parse_positive_int)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
         return settings_from_env(cls, environ)
 
     def problems(self) -> list[str]:
-        out = self.slack_problems() + self.aws_problems()
+        out = self.slack_problems() + self.aws_problems() + self.action_problems()
         if self.sqlite_synchronous not in ("FULL", "NORMAL", "EXTRA"):
             out.append("ALERT_RECEIVER_DB_SYNC: expected FULL, NORMAL or EXTRA")
         if self.lease < 1:
@@ -115,6 +118,32 @@ class Settings(SlackSettings, BedrockSettings):
         except ConfigError as e:
             out.append(f"RULES_CONFIG: {e}")
         return out
+
+    def action_problems(self) -> list[str]:
+        out = []
+        if self.slack_app_token and not self.slack_app_token.startswith("xapp-"):
+            out.append(
+                "SLACK_APP_TOKEN: expected an app-level token starting with xapp- (Basic "
+                "Information > App-Level Tokens, scope connections:write), not a bot or user token"
+            )
+        group = self.slack_allowed_usergroup
+        if group and not re.fullmatch(r"S[A-Z0-9]{2,}", group):
+            out.append(
+                "SLACK_ALLOWED_USERGROUP: expected a user group ID such as S0123ABCD, "
+                f"got {group!r}"
+            )
+        return out
+
+    @property
+    def slack_actions(self) -> str:
+        """How Slack reaches us: "socket" (SLACK_APP_TOKEN), "http" (SLACK_SIGNING_SECRET),
+        "socket+http", or "off". Off without a bot token (webhook-only or sink): the answers,
+        the channel and user group look-ups need the Web API, and a webhook's messages carry no
+        buttons. cli.py says so at start when a token is set in vain."""
+        if self.slack_mode != "api":
+            return "off"
+        on = (("socket", self.slack_app_token), ("http", self.slack_signing_secret))
+        return "+".join(mode for mode, value in on if value) or "off"
 
     @property
     def rules(self) -> RulesConfig:

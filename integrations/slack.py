@@ -19,6 +19,7 @@ caller's queue keeps the work. This is the only module that imports slack_sdk.
 from __future__ import annotations
 
 import functools
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -163,12 +164,14 @@ class WebApiSlack:
         data = self._call("chat.update", lambda: self._client.chat_update(**args))
         return Posted(data["channel"], data["ts"])
 
-    def find(self, nonce: str, since: float, thread_ts: str | None = None) -> str | None:
+    def find(
+        self, nonce: str, since: float, thread_ts: str | None = None, channel: str | None = None
+    ) -> str | None:
         """The ts of our message carrying `nonce`, posted at or after `since` (Unix seconds)."""
         cursor = None
         for _page in range(10):
             args: dict[str, Any] = {
-                "channel": self.channel,
+                "channel": channel or self.channel,
                 "oldest": f"{since:.6f}",
                 "include_all_metadata": True,
                 "limit": 200,
@@ -223,6 +226,40 @@ class WebApiSlack:
             return data["files"][0]["id"] if "files" in data else data["file"]["id"]
         except (KeyError, IndexError, TypeError) as e:
             raise BadResponse(SYSTEM, f"files.completeUploadExternal answer: {e!r}") from e
+
+    def channel_id(self, channel: str) -> str:
+        """`channel`'s ID: an ID (C0123, G0123) as it is, a name (`alerts`, `#alerts`) looked up
+        with conversations.list (`channels:read`, `groups:read` for a private one)."""
+        name = channel.removeprefix("#")
+        if re.fullmatch(r"[CGD][A-Z0-9]{2,}", name):
+            return name
+        cursor = None
+        for _page in range(50):
+            args: dict[str, Any] = {
+                "types": "public_channel,private_channel",
+                "exclude_archived": True,
+                "limit": 1000,
+            }
+            if cursor:
+                args["cursor"] = cursor
+            data = self._call(
+                "conversations.list", functools.partial(self._client.conversations_list, **args)
+            )
+            for c in data.get("channels", []):
+                if c.get("name") == name:
+                    return str(c["id"])
+            cursor = (data.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        raise Rejected(SYSTEM, f"conversations.list: no channel named {name!r}")
+
+    def usergroup_members(self, usergroup: str) -> frozenset[str]:
+        """The user IDs in a user group (usergroups.users.list, `usergroups:read`)."""
+        data = self._call(
+            "usergroups.users.list",
+            functools.partial(self._client.usergroups_users_list, usergroup=usergroup),
+        )
+        return frozenset(str(u) for u in data.get("users") or [])
 
     def auth_test(self) -> dict:
         return self._call("auth.test", self._client.auth_test)
@@ -298,7 +335,11 @@ class WebhookSlack:
         attachments: list[dict] | None = None,
         thread_ts: str | None = None,
         nonce: str | None = None,
+        channel: str | None = None,
     ) -> Posted:
+        if channel:
+            raise Rejected(SYSTEM, "an incoming webhook posts to its own channel only")
+
         def once() -> Posted:
             try:
                 resp = self._client.send(
@@ -330,7 +371,9 @@ class WebhookSlack:
     ) -> Posted:
         raise Rejected(SYSTEM, "an incoming webhook cannot update messages")
 
-    def find(self, nonce: str, since: float, thread_ts: str | None = None) -> str | None:
+    def find(
+        self, nonce: str, since: float, thread_ts: str | None = None, channel: str | None = None
+    ) -> str | None:
         return None
 
     def close(self) -> None:

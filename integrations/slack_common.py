@@ -37,6 +37,7 @@ class Slack(Protocol):
         attachments: list[dict] | None = None,
         thread_ts: str | None = None,
         nonce: str | None = None,
+        channel: str | None = None,  # None: the configured channel
     ) -> Posted: ...
 
     def update(
@@ -48,7 +49,9 @@ class Slack(Protocol):
         attachments: list[dict] | None = None,
     ) -> Posted: ...
 
-    def find(self, nonce: str, since: float, thread_ts: str | None = None) -> str | None: ...
+    def find(
+        self, nonce: str, since: float, thread_ts: str | None = None, channel: str | None = None
+    ) -> str | None: ...
 
     def close(self) -> None: ...
 

@@ -50,6 +50,7 @@ class SinkSlack:
         attachments: list[dict] | None = None,
         thread_ts: str | None = None,
         nonce: str | None = None,
+        channel: str | None = None,
     ) -> Posted:
         with self._lock:
             ts = self._ts()
@@ -57,6 +58,7 @@ class SinkSlack:
                 {
                     "op": "post",
                     "ts": ts,
+                    **({"channel": channel} if channel else {}),
                     "thread_ts": thread_ts,
                     "nonce": nonce,
                     "text": text,
@@ -86,7 +88,9 @@ class SinkSlack:
             )
         return Posted("sink", ts)
 
-    def find(self, nonce: str, since: float, thread_ts: str | None = None) -> str | None:
+    def find(
+        self, nonce: str, since: float, thread_ts: str | None = None, channel: str | None = None
+    ) -> str | None:
         if self.path is None:
             return None
         with self._lock, self.path.open(encoding="utf-8") as f:

@@ -133,8 +133,10 @@ def test_an_unknown_id_is_404(receiver_factory):
         assert resp.json["status"] == "error"
 
 
-def test_a_request_from_slack_answers_in_its_thread_and_never_in_another_channel(receiver, slack):
-    """The task as a Slack command would queue it: where it was asked, not SLACK_CHANNEL's top."""
+def test_a_request_from_slack_answers_where_it_was_asked(receiver, slack):
+    """The task as a Slack command queues it: in the asking thread, or in the asking channel
+    (not SLACK_CHANNEL), and naming the namespace it was about."""
+    slack.channels.add("C0ELSEWHERE")
     asked = receiver.clients.slack.post("/bravo analyze shop")
     in_thread = OnDemandRequest(uuid.uuid4().hex, "shop", post=True, thread_ts=asked.ts)
     elsewhere = OnDemandRequest(uuid.uuid4().hex, post=True, channel="C0ELSEWHERE")
@@ -142,8 +144,9 @@ def test_a_request_from_slack_answers_in_its_thread_and_never_in_another_channel
     assert receiver.idle()
     [reply] = slack.posts(thread=True)
     assert reply["thread_ts"] == asked.ts
-    assert "Cluster state analysis" in reply["text"]
-    assert len(slack.posts()) == 1  # the question only
+    assert reply["channel"] == "C0ALERTS"
+    assert "Cluster state analysis: namespace shop" in reply["text"]
+    [other] = [m for m in slack.posts() if m["channel"] == "C0ELSEWHERE"]
+    assert other["text"] == "Cluster state analysis"
     answers = [receiver.store.result(r.id) for r in (in_thread, elsewhere)]
-    assert answers[0]["posted"] == "queued for Slack"
-    assert answers[1]["posted"] == "not posted: this receiver posts to SLACK_CHANNEL only"
+    assert [a["posted"] for a in answers] == ["queued for Slack"] * 2

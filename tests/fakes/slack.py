@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.fakes.http import FakeServer, Reply, Request, json_reply
+from tests.fakes.slack_interactive import InteractiveApi
 
 
 @dataclass
@@ -118,14 +119,19 @@ def _action_problems(i: int, elements: list[dict]) -> list[str]:
     return problems
 
 
-class FakeSlack(FakeServer):
+class FakeSlack(InteractiveApi, FakeServer):
     def __init__(
         self,
         token: str = "xoxb-test",  # noqa: S107 - the fake's bot token
         channels: set[str] | None = None,
+        *,
+        app_token: str = "xapp-test",  # noqa: S107 - the fake's app-level token
+        channel_names: dict[str, str] | None = None,
+        usergroups: dict[str, set[str]] | None = None,
     ) -> None:
         self.token = token
         self.channels = channels or {"C0ALERTS"}
+        self._init_interactive(app_token, channel_names, usergroups)
         self.calls: list[Call] = []
         self.messages: dict[str, dict[str, Any]] = {}
         self.files: dict[str, dict[str, Any]] = {}
@@ -192,6 +198,8 @@ class FakeSlack(FakeServer):
                 return json_reply(200, {"messages": list(self.messages.values())})
         if req.path.startswith("/services/"):
             return self._webhook(req)
+        if req.path.startswith("/_response/"):
+            return self._response(req)
         if req.path.startswith("/_upload/"):
             with self.lock:
                 self.files.setdefault(req.path.rsplit("/", 1)[1], {})["content"] = req.body
@@ -214,6 +222,9 @@ class FakeSlack(FakeServer):
             if status == 429:
                 return json_reply(429, {"ok": False, "error": "ratelimited"}, headers)
             return status, {"Content-Type": "text/html", **headers}, b"<html>Server Error</html>"
+        interactive = self._interactive_auth(method, req)
+        if interactive is not None:
+            return self._answer(method, args, interactive, via)
         if req.headers.get("Authorization") != f"Bearer {self.token}":
             return self._answer(method, args, {"ok": False, "error": "invalid_auth"}, via)
         handler = getattr(self, "_" + method.replace(".", "_"), None)
