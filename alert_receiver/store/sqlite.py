@@ -316,14 +316,16 @@ class SqliteStore(SqliteFiles, Store):
         return [json.loads(p) for p in payloads]
 
     def stats(self) -> QueueStats:
-        rows = self._read(
-            "SELECT lane, COUNT(*), MIN(created), SUM(last_error IS NOT NULL) FROM tasks"
-            " GROUP BY lane"
-        )
+        # The inbox first: a task moved to `tasks` between the two reads is then counted twice
+        # for a moment, never missed (an empty queue must mean one).
         waiting = self._read(
             "SELECT kind, COUNT(*), MIN(created), 0 FROM inbox WHERE id > ? GROUP BY kind",
             (self._high_water_mark(),),
             inbox=True,
+        )
+        rows = self._read(
+            "SELECT lane, COUNT(*), MIN(created), SUM(last_error IS NOT NULL) FROM tasks"
+            " GROUP BY lane"
         )
         rows = rows + [(LANES[kind], n, first, failed) for kind, n, first, failed in waiting]
         depth = dict.fromkeys(LANE_NAMES, 0)
