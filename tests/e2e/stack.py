@@ -22,6 +22,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,14 @@ class Endpoints(FakeServer):
             with self.lock:
                 self.pings += 1
         return 200, {"Content-Type": "application/json"}, b'{"database": "ok"}\n'
+
+
+@dataclass(frozen=True)
+class Page:
+    """One port closed for good: when (wall clock), and seconds per stage until Slack had it."""
+
+    down_at: float
+    stages: dict[str, float]
 
 
 def wait_for(check: Callable[[], Any], timeout: float, step: float = 0.1) -> Any:
@@ -266,22 +275,24 @@ class AlertLoop:
 
     # -- the measurements --------------------------------------------------------------------
 
-    def page(self, target: str, within: float) -> dict[str, float]:
-        """Close `target`'s port for good and time its page, stage by stage (seconds)."""
+    def page(self, target: str, within: float) -> Page | None:
+        """Close `target`'s port for good and time its page, stage by stage."""
         down_at = time.time()
         self.ports[target].break_db()
         posted = wait_for(lambda: self.first_post_at(target), within, 0.02)
         if not posted:
-            return {}
+            return None
         failed = [t for t, v in self.samples(target, "30s") if v == 0 and t >= down_at]
         active = self.active_at(target) or posted
+        nan = float("nan")
         stages = {
-            "until probed": failed[0] - down_at if failed else float("nan"),
-            "second failed scrape": failed[1] - failed[0] if len(failed) > 1 else float("nan"),
-            "arrival and evaluation": active - failed[1] if len(failed) > 1 else float("nan"),
+            "until probed": failed[0] - down_at if failed else nan,
+            "second failed scrape": failed[1] - failed[0] if len(failed) > 1 else nan,
+            "arrival and evaluation": active - failed[1] if len(failed) > 1 else nan,
             "Prometheus -> Alertmanager -> receiver -> Slack": posted - active,
+            "time to page": posted - down_at,
         }
-        return {**stages, "time to page": posted - down_at}
+        return Page(down_at, stages)
 
     def blip(self, target: str, length: float) -> float:
         """Refuse `target`'s connections for `length` seconds around one scrape (its time)."""
@@ -294,14 +305,15 @@ class AlertLoop:
         self.ports[target].fix_db()
         return scrape
 
-    def cost(self) -> dict[str, float]:
-        """Per node (one exporter): probes/s, samples/s ingested, the exporter's CPU and RSS."""
-        job = 'job="healthcheck-exporter"'
-        scrapes = self.scalar(f"count_over_time(up{{{job}}}[30s]) / 30") or 0.0
+    def cost(self, window: int = 30) -> dict[str, float]:
+        """Per node (one exporter), over the last `window` seconds: probes/s, samples/s
+        ingested, the exporter's CPU and RSS."""
+        job, w = 'job="healthcheck-exporter"', f"[{window}s]"
+        scrapes = self.scalar(f"count_over_time(up{{{job}}}{w}) / {window}") or 0.0
         targets = self.scalar(f"sum(healthcheck_targets{{{job}}})") or 0.0
         # every sample of the scrape, plus the five series Prometheus adds (up, scrape_*)
         samples = self.scalar(f"scrape_samples_post_metric_relabeling{{{job}}} + 5") or 0.0
-        cpu = self.scalar(f"rate(process_cpu_seconds_total{{{job}}}[1m])") or 0.0
+        cpu = self.scalar(f"rate(process_cpu_seconds_total{{{job}}}{w})") or 0.0
         rss = self.scalar(f"process_resident_memory_bytes{{{job}}}") or 0.0
         return {
             "targets": targets,

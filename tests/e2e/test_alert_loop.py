@@ -81,8 +81,9 @@ def test_a_closed_port_pages_slack_with_logs_and_analysis_then_resolves(
     assert not loop.posts(TARGET)
 
     # The port closes for good: the time to page runs from here to Slack's chat.postMessage.
-    stages = loop.page(TARGET, PAGE_WITHIN + 15)
-    assert stages, "no page within 45 s"
+    page = loop.page(TARGET, PAGE_WITHIN + 15)
+    assert page, "no page within 45 s"
+    stages = page.stages
     cost = loop.cost()
     print("\ntime to page, port closed -> Slack chat.postMessage, by stage:")
     for stage, seconds in stages.items():
