@@ -18,7 +18,9 @@ Prints every run, median and max of each stage, the ratio to the anchor, whether
 probes/s, samples/s ingested, exporter CPU and RSS, from the same Prometheus over a healthy
 minute before the last run's outage.
 
-    python bench/paging.py [--runs 10]
+`--load N` runs N busy processes beside it (a node short of CPU; this machine has 2 cores).
+
+    python bench/paging.py [--runs 10] [--load 0]
 """
 
 from __future__ import annotations
@@ -110,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
     webhook = Webhook()
     rows: list[dict[str, float]] = []
     cost: dict[str, float] = {}
+    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.load)]
     try:
         for i in range(args.runs):
             last = i == args.runs - 1
@@ -121,7 +124,12 @@ def run(args: argparse.Namespace) -> int:
             rows.append(row)
             print(f"run {i + 1:<4}" + "".join(f"{v:>12.2f}" for v in row.values()), flush=True)
     finally:
+        for proc in busy:
+            proc.kill()
+            proc.wait()
         webhook.close()
+    if args.load:
+        print(f"with {args.load} busy process(es) beside the loop")
     return report(rows, cost)
 
 
@@ -164,6 +172,7 @@ def report(rows: list[dict[str, float]], cost: dict[str, float]) -> int:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=10)
+    p.add_argument("--load", type=int, default=0, help="busy processes beside the loop")
     return run(p.parse_args())
 
 
