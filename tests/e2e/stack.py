@@ -251,8 +251,10 @@ class AlertLoop:
                 return _rfc3339(a["activeAt"])
         return None
 
-    def fired(self, window: str) -> list[dict]:
-        return self.query(f'count_over_time(ALERTS{{alertname="{ALERT}"}}[{window}])')
+    def fired(self, target: str, window: str) -> list[dict]:
+        """The alert's ALERTS series for `target` (pending or firing) over the last `window`."""
+        matchers = f'alertname="{ALERT}", target="{target}"'
+        return self.query(f"count_over_time(ALERTS{{{matchers}}}[{window}])")
 
     # -- Slack -------------------------------------------------------------------------------
 

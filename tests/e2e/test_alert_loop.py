@@ -70,7 +70,7 @@ def test_a_port_refusing_for_less_than_a_scrape_interval_never_pages(loop: Alert
     print(f"\nblips: {len(failed)} failed scrapes of {BLIPPED} (at seconds {seconds})")
     assert failed, "no blip was seen by a scrape: the test proved nothing"
     assert all(b - a > loop.interval * 1.5 for a, b in itertools.pairwise(failed)), failed
-    assert not loop.fired(window), "the alert was pending or firing"
+    assert not loop.fired(BLIPPED, window), "the alert was pending or firing"
     assert not loop.posts(BLIPPED)
 
 
