@@ -1,8 +1,8 @@
 """What each queued task does. The delivery engine (delivery.py) runs these; they raise to retry.
 
     notify   (per group, in order)  drop alert states already delivered; post the incident's
-             message (waiting for Loki only until the first-post deadline) or update it and reply
-             in its thread; queue `logs` when alerts joined.
+             message (waiting for Loki only until the first-post deadline, none for a critical
+             alert) or update it and reply in its thread; queue `logs` when alerts joined.
     logs     finish the Loki query (same in-flight query, no second one), store it, queue
              `refresh` and `analyze`.
     analyze  cache by alert identity, else Bedrock (or the rule-based summary); store; `refresh`.
@@ -57,6 +57,7 @@ class Pipeline:
         *,
         state: ondemand.StateCollector | None = None,
         first_post_wait: float = 1.5,
+        first_post_wait_critical: float = 0.0,
         tz: str = "Asia/Seoul",
         links: render.Links = render.Links(),  # noqa: B008 - frozen
         mention: str = "",
@@ -71,6 +72,7 @@ class Pipeline:
         self.redactor = redactor or Redactor()
         self.metrics = metrics
         self.first_post_wait, self.tz, self.links = first_post_wait, ZoneInfo(tz), links
+        self.first_post_wait_critical = first_post_wait_critical
         self.mention, self.cache_ttl, self._clock = mention, cache_ttl, clock
 
     def close(self) -> None:
@@ -117,7 +119,8 @@ class Pipeline:
             incident.revision += 1
             pending = self.fetcher.start(f"{incident.id}:{incident.revision}", joined)
             if isinstance(pending, PendingLogs):
-                logs = pending.wait(task.created + self.first_post_wait - self._clock())
+                wait = self._first_post_wait(joined)
+                logs = pending.wait(task.created + wait - self._clock())
             else:
                 logs = pending
             if logs is not None:
@@ -164,6 +167,14 @@ class Pipeline:
             len(joined),
             len(resolved),
         )
+
+    def _first_post_wait(self, joined: list[Alert]) -> float:
+        """How long after the webhook arrived a message waits for Loki: a page none (it must not
+        wait for log lines, they follow by update), other alerts a moment, so that their one
+        post usually carries the lines."""
+        if any(a.severity == "critical" for a in joined):
+            return self.first_post_wait_critical
+        return self.first_post_wait
 
     def _fresh(self, alerts: tuple[Alert, ...], current: Incident | None) -> list[Alert]:
         keys = [a.event_key() for a in alerts] + [

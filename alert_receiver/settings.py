@@ -55,6 +55,10 @@ class Settings(SlackSettings, BedrockSettings):
     retention: float = setting("ALERT_RECEIVER_RETENTION", 14 * 86400, parse_duration)
     # delivery
     first_post_wait: float = setting("ALERT_RECEIVER_FIRST_POST_WAIT", 1.5, parse_duration)
+    # A page goes out at once; its log lines follow by chat.update (time to page, rules/README.md).
+    first_post_wait_critical: float = setting(
+        "ALERT_RECEIVER_FIRST_POST_WAIT_CRITICAL", 0.0, parse_duration
+    )
     slack_concurrency: int = setting("ALERT_RECEIVER_SLACK_CONCURRENCY", 4, parse_positive_int)
     loki_concurrency: int = setting("LOKI_CONCURRENCY", 8, parse_positive_int)
     analysis_concurrency: int = setting("BEDROCK_CONCURRENCY", 4, parse_positive_int)

@@ -52,6 +52,7 @@ def build_pipeline(
             clients.alertmanager, clients.prometheus, clients.loki, settings.rules.logs
         ),
         first_post_wait=settings.first_post_wait,
+        first_post_wait_critical=settings.first_post_wait_critical,
         tz=settings.timezone,
         links=Links(settings.grafana_url, settings.kiali_url, settings.alertmanager_url),
         mention=settings.slack_mention,

@@ -1,9 +1,9 @@
 """The configs the demo and the end-to-end test run: the shipped files, with local URLs.
 
-Prometheus gets the shipped scrape settings for the exporter (every 5 s, 4 s timeout, as in
-`k8s/exporter/podmonitor.yaml`) and the generated rule files as they are; Alertmanager gets
-`k8s/alertmanager/alertmanager.yml` with only the receiver's URL, its token file and the dead
-man's switch URL replaced. Nothing here changes a route, a rule or a duration.
+Prometheus gets the shipped scrape settings for the exporter (interval and timeout read from
+`k8s/exporter/podmonitor.yaml`, 2 s and 2 s) and the generated rule files as they are;
+Alertmanager gets `k8s/alertmanager/alertmanager.yml` with only the receiver's URL, its token
+file and the dead man's switch URL replaced. Nothing here changes a route, a rule or a duration.
 """
 
 from __future__ import annotations
@@ -11,8 +11,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 ALERTMANAGER_YML = ROOT / "k8s" / "alertmanager" / "alertmanager.yml"
+PODMONITOR_YAML = ROOT / "k8s" / "exporter" / "podmonitor.yaml"
 RULE_FILES = sorted((ROOT / "rules" / "generated").glob("*.rules.yaml"))
 
 # What the shipped alertmanager.yml points at in a cluster, to be replaced locally.
@@ -37,6 +40,13 @@ def alertmanager_config(receiver_url: str, token_file: Path, heartbeat_url: str)
     return text
 
 
+def exporter_scrape() -> tuple[str, str]:
+    """The shipped PodMonitor's `interval` and `scrapeTimeout`: how often each node probes."""
+    doc = yaml.safe_load(PODMONITOR_YAML.read_text())
+    [endpoint] = doc["spec"]["podMetricsEndpoints"]
+    return str(endpoint["interval"]), str(endpoint["scrapeTimeout"])
+
+
 def prometheus_config(
     exporter: str,
     receiver: str,
@@ -45,8 +55,9 @@ def prometheus_config(
     cluster: str = "demo",
     node_exporter: str = "",
 ) -> str:
-    """Prometheus scraping the exporter (5 s / 4 s), the receiver and node_exporter, alerting to
-    Alertmanager."""
+    """Prometheus scraping the exporter (as the shipped PodMonitor does), the receiver and
+    node_exporter, alerting to Alertmanager."""
+    interval, timeout = exporter_scrape()
     config = {
         "global": {
             "scrape_interval": "15s",
@@ -60,8 +71,8 @@ def prometheus_config(
         "scrape_configs": [
             {
                 "job_name": "healthcheck-exporter",
-                "scrape_interval": "5s",
-                "scrape_timeout": "4s",
+                "scrape_interval": interval,
+                "scrape_timeout": timeout,
                 "static_configs": [{"targets": [exporter], "labels": {"node": node}}],
             },
             {

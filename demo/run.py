@@ -288,7 +288,7 @@ The demo is running, on 127.0.0.1 only:
   Slack               {slack}
   reports             {self.out}/reports/   (the first one is being made now)
 
-"payments-db" is down on purpose: HealthcheckProbeFailed reaches Slack about 20 s after start.
+"payments-db" is down on purpose: HealthcheckProbeFailed reaches Slack within seconds of start.
 Break something else and watch the alert arrive, enriched, then resolve once fixed:
   curl -X POST {self.url("web")}/break/db     (then /fix/db)
   curl -X POST {self.url("web")}/break/web    (then /fix/web)

@@ -12,6 +12,7 @@ GET  /heartbeat          how many pings arrived
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.server
 import socket
 import threading
@@ -33,8 +34,13 @@ class Workload:
                 threading.Thread(target=self._accept, args=(self._db,), daemon=True).start()
 
     def break_db(self) -> None:
+        """Refuse connections from now on. close() alone would not: the accepting thread's
+        accept() keeps the listening socket open until its next connection arrives, so one more
+        probe would succeed; shutdown() wakes it and stops the listening at once (Linux)."""
         with self._lock:
             if self._db is not None:
+                with contextlib.suppress(OSError):
+                    self._db.shutdown(socket.SHUT_RDWR)
                 self._db.close()
                 self._db = None
 

@@ -19,9 +19,9 @@ from typing import Any
 
 import yaml
 
+from rules.probe_timing import parse_healthcheck
 from rules.settings import (
     Dashboards,
-    HealthcheckSettings,
     IstioSettings,
     LogsSettings,
     PrometheusRuleSettings,
@@ -153,7 +153,7 @@ def parse_config(
         alert_for=_alert_for(v, top.get("for")),
         selectors=_selectors(v, top.get("selectors")),
         cluster_label=v.check(top.get("cluster_label"), "cluster_label", is_label_name, _LN),
-        healthcheck=_healthcheck(v, top.get("healthcheck")),
+        healthcheck=parse_healthcheck(v, top.get("healthcheck")),
         istio=_istio(v, top.get("istio")),
         runbook_base_url=v.check(top.get("runbook_base_url"), "runbook_base_url", is_url, _URL),
         dashboards=_dashboards(v, top.get("dashboards")),
@@ -255,24 +255,6 @@ def _selectors(v: Validator, data: Any) -> Selectors:
         **{key: str(raw.get(key, "")) for key in SELECTOR_KEYS},
         namespaces=tuple(namespaces) if isinstance(namespaces, list) else (),
     )
-
-
-def _healthcheck(v: Validator, data: Any) -> HealthcheckSettings:
-    raw = v.mapping(data, "healthcheck", ("probe_group_interval", "probe_failed_node_ratio"))
-    interval = v.check(
-        raw.get("probe_group_interval"),
-        "healthcheck.probe_group_interval",
-        is_prometheus_duration,
-        "a Prometheus duration such as 5s",
-    )
-    ratio = v.number(
-        raw.get("probe_failed_node_ratio"),
-        "healthcheck.probe_failed_node_ratio",
-        0.0,
-        1.0,
-        "a fraction above 0 and at most 1",
-    )
-    return HealthcheckSettings(probe_group_interval=str(interval), probe_failed_node_ratio=ratio)
 
 
 def _istio(v: Validator, data: Any) -> IstioSettings:

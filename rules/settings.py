@@ -40,6 +40,12 @@ class Selectors:
 
 @dataclass(frozen=True)
 class HealthcheckSettings:
+    """How the exporter is scraped and how its probe alerts read the samples: the window of
+    HealthcheckProbeFailed is made from the scrape interval and timeout (rules/README.md)."""
+
+    scrape_interval: str  # the PodMonitor's `interval`
+    scrape_timeout: str  # the PodMonitor's `scrapeTimeout`
+    probe_failed_scrapes: int  # failed scrapes in a row that page
     probe_group_interval: str
     probe_failed_node_ratio: float
 

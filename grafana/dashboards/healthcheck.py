@@ -43,6 +43,9 @@ def build(s: GrafanaSettings) -> model.Dashboard:
     ratio = num(s.rules.healthcheck.probe_failed_node_ratio)
     failing = f"count by (kind, target) ({probe} == 0)\n/\ncount by (kind, target) ({probe})"
 
+    probe_for = s.alert_for("HealthcheckProbeFailed")
+    probe_for = "" if probe_for == "0s" else f", then for {probe_for}"
+
     def runbook(name: str) -> Link:
         return Link(f"Runbook: {name}", runbook_url(name, s.rules), new_tab=True)
 
@@ -53,7 +56,7 @@ def build(s: GrafanaSettings) -> model.Dashboard:
                 "Targets down",
                 f"Targets failing from at least {float(ratio):.0%} of the exporter's nodes: "
                 "what HealthcheckProbeFailed (critical) pages for after "
-                f"{s.alert_for('HealthcheckProbeFailed')}.",
+                f"{s.rules.healthcheck.probe_failed_scrapes} failed scrapes in a row{probe_for}.",
                 "0.",
                 [
                     promql(

@@ -3,8 +3,9 @@ Watchdog-style alert that always fires so a broken alert path is noticed.
 
 The exporter runs as a DaemonSet, so every target is probed from every node (series labelled
 `node`). A target that fails from all nodes (`healthcheck.probe_failed_node_ratio` of them) is
-down: that pages (critical) within 30 s. A target that fails from some nodes only points at those
-nodes' network path, DNS or exporter pod: a warning per node, after a minute. The old service
+down: that pages (critical) after `healthcheck.probe_failed_scrapes` failed scrapes in a row,
+seconds after they happen. A target that fails from some nodes only points at those nodes'
+network path, DNS or exporter pod: a warning per node, after a minute. The old service
 paged on each node's failure at once; this keeps the page for outages and the rest visible.
 """
 
@@ -25,25 +26,39 @@ from rules.model import (
     on,
     sel,
 )
+from rules.probe_timing import failed_window
 
 _PROBE = f"The {label('kind')} probe of {label('target')}"
 
 
-def probe_alerts(cfg: RulesConfig) -> RuleGroup:
-    """Probe alerts, in a group evaluated every `probe_group_interval` (5s).
+def _scrapes(n: int) -> str:
+    return "one scrape" if n == 1 else f"{n} scrapes"
 
-    Time to page = scrape interval + probe timeout + this interval + `for`; see rules/README.md.
+
+def probe_alerts(cfg: RulesConfig) -> RuleGroup:
+    """Probe alerts, in a group evaluated every `probe_group_interval` (1s).
+
+    HealthcheckProbeFailed reads a window of `probe_failed_scrapes` scrapes plus one scrape
+    timeout (rules/probe_timing.py): a node fails a target when none of its samples there
+    succeeded and there are at least that many, so one failed scrape never pages, whatever the
+    evaluation's phase, and a lasting failure pages one evaluation after the last of them arrived.
     """
     success = sel("healthcheck_probe_success", cfg.selectors.healthcheck_exporter)
     keys = ("kind", "target")
-    failing_share = dedent(f"""
-        (
-          count {by(cfg, *keys)} ({success} == 0)
-          /
-          count {by(cfg, *keys)} ({success})
-        ) >= {num(cfg.healthcheck.probe_failed_node_ratio)}
+    h = cfg.healthcheck
+    window = f"[{failed_window(h)}]"
+    # A node fails a target: no success in the window, and enough samples to say "in a row".
+    node_failing = dedent(f"""
+        max_over_time({success}{window}) == 0
+        and
+        count_over_time({success}{window}) >= {h.probe_failed_scrapes}
     """)
-    on_node = f"{success} == 0\nunless {on(cfg, *keys)}\n(\n{indent(failing_share)}\n)"
+    nodes = f"count {by(cfg, *keys)} (count_over_time({success}{window}))"
+    failing = f"count {by(cfg, *keys)} (\n{indent(node_failing, 2)}\n)"
+    failing_share = (
+        f"(\n{indent(failing)}\n  /\n{indent(nodes)}\n) >= {num(h.probe_failed_node_ratio)}"
+    )
+    on_node = f"{node_failing}\nunless {on(cfg, *keys)}\n(\n{indent(failing_share)}\n)"
     for_failed = cfg.alert_for["HealthcheckProbeFailed"]
     for_on_node = cfg.alert_for["HealthcheckProbeFailedOnNode"]
     return RuleGroup(
@@ -57,8 +72,8 @@ def probe_alerts(cfg: RulesConfig) -> RuleGroup:
                 expr=failing_share,
                 for_=for_failed,
                 summary="A healthcheck target is down.",
-                description=f"{_PROBE} has failed for {for_failed} from {VALUE_RATIO_PCT} of the "
-                "nodes running the healthcheck exporter.",
+                description=f"{_PROBE} has failed {_scrapes(h.probe_failed_scrapes)} in a row "
+                f"from {VALUE_RATIO_PCT} of the nodes running the healthcheck exporter.",
                 dashboard="healthcheck",
             ),
             Alert(

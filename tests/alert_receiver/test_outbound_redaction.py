@@ -65,6 +65,7 @@ def test_slack_posts_updates_and_the_bedrock_prompt_are_redacted(
         BEDROCK_ENDPOINT_URL=leaky_bedrock.url,
         AWS_REGION="us-east-1",
         REDACT_EXTRA_PATTERNS=r"EMP-\d{6}",
+        ALERT_RECEIVER_FIRST_POST_WAIT_CRITICAL="1",  # so that the first post has the log lines
     )
     assert r.send(webhook(leaky_alert)).status_code == 202
     assert r.wait(lambda: slack.posts())

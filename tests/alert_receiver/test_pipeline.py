@@ -31,7 +31,7 @@ def blocks_text(message: dict) -> str:
     return "\n".join(out)
 
 
-def test_first_post_has_logs_errors_first_then_ai_analysis_is_added(
+def test_a_warnings_first_post_has_logs_errors_first_then_ai_analysis_is_added(
     receiver_factory, slack, loki, bedrock
 ):
     now = datetime.now(UTC)
@@ -43,7 +43,7 @@ def test_first_post_has_logs_errors_first_then_ai_analysis_is_added(
         BEDROCK_ENDPOINT_URL=bedrock.url,
         AWS_REGION="us-east-1",
     )
-    assert r.send(webhook(alert(**POD))).status_code == 202
+    assert r.send(webhook(alert(severity="warning", **POD))).status_code == 202
     [message] = r.wait(lambda: slack.posts())
     text = blocks_text(message)
     assert "shop/api-7f9/api ERROR db: connection refused password=[REDACTED]" in text
@@ -158,6 +158,16 @@ def test_slow_loki_does_not_delay_the_page_and_its_lines_arrive_by_update(receiv
     receiver.send(webhook(alert(**POD)))
     [message] = receiver.wait(lambda: slack.posts())
     assert time.monotonic() - t0 < 1.7
+    assert "asking Loki" in blocks_text(message)
+    assert receiver.idle()
+    assert "FATAL out of memory" in blocks_text(slack.messages[message["ts"]])
+
+
+def test_a_page_does_not_wait_for_loki_and_its_lines_follow_by_update(receiver, slack, loki):
+    loki.delay = 0.5  # within the 1 s a warning's first post waits, never for a critical one
+    loki.add(POD, datetime.now(UTC) - timedelta(minutes=1), "FATAL out of memory")
+    receiver.send(webhook(alert(severity="critical", **POD)))
+    [message] = receiver.wait(lambda: slack.posts())
     assert "asking Loki" in blocks_text(message)
     assert receiver.idle()
     assert "FATAL out of memory" in blocks_text(slack.messages[message["ts"]])

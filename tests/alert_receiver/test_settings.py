@@ -20,6 +20,8 @@ def test_defaults():
     assert s.slack_mode == "sink"
     assert not s.bedrock_enabled
     assert s.slack_api_url == "https://slack.com/api/"
+    # A page is posted at once; other alerts wait up to 1.5 s for their log lines.
+    assert (s.first_post_wait_critical, s.first_post_wait) == (0.0, 1.5)
 
 
 def test_all_problems_reported_at_once():

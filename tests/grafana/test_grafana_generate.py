@@ -196,10 +196,11 @@ def test_changed_for_durations_change_the_texts_that_say_when_alerts_fire(
             "HealthcheckConfigReloadFailed",
         )
     }
-    probe = f"(critical) pages for after {new_for['HealthcheckProbeFailed']}."
+    probe = f"after 2 failed scrapes in a row, then for {new_for['HealthcheckProbeFailed']}."
     assert probe in changed["healthcheck"]
     shipped_text = json.dumps(to_data(build_all(shipped)["healthcheck"]))
-    assert f"pages for after {shipped.alert_for('HealthcheckProbeFailed')}." in shipped_text
+    assert shipped.alert_for("HealthcheckProbeFailed") == "0s"  # the window does the waiting
+    assert "pages for after 2 failed scrapes in a row." in shipped_text
 
 
 def test_configmaps_carry_the_dashboards_for_the_sidecar(shipped: GrafanaSettings) -> None:

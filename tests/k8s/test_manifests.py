@@ -103,7 +103,7 @@ def test_exporter_is_scraped_as_the_rules_expect(rendered):
     label = pm["spec"]["jobLabel"]
     assert ds["spec"]["template"]["metadata"]["labels"][label] == "healthcheck-exporter"
     (endpoint,) = pm["spec"]["podMetricsEndpoints"]
-    assert (endpoint["interval"], endpoint["scrapeTimeout"]) == ("5s", "4s")
+    assert (endpoint["interval"], endpoint["scrapeTimeout"]) == ("2s", "2s")  # test_paging_settings
 
 
 def test_every_container_has_limits_and_the_restricted_security_context(rendered):
