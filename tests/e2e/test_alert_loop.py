@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from demo.configs import alertmanager_config, prometheus_config
+from demo.configs import Fallback, alertmanager_config, prometheus_config
 from demo.workload import Workload
 from tests.alert_receiver.daemons import ReceiverProcess
 from tests.fakes import FakeLoki, FakeSlack
@@ -136,8 +136,15 @@ def stack(tmp_path) -> Iterator[dict[str, Any]]:
         )
         exporter = ExporterProcess(tmp_path / "exporter.yml")
         am_port, prom_port = free_port(), free_port()
+        unused_fallback = tmp_path / "fallback-unused"  # the pack's own alerts: not this test's
+        unused_fallback.write_text(f"{heartbeat.url}/fallback\n")
         (tmp_path / "alertmanager.yml").write_text(
-            alertmanager_config(f"{receiver.url}/api/v1/alerts", token_file, heartbeat.url)
+            alertmanager_config(
+                f"{receiver.url}/api/v1/alerts",
+                token_file,
+                heartbeat.url,
+                Fallback(unused_fallback, f"127.0.0.1:{free_port()}", unused_fallback),
+            )
         )
         procs.append(
             daemon(
