@@ -68,13 +68,15 @@ def prometheus_config(
     node: str,
     cluster: str = "demo",
     node_exporter: str = "",
+    receiver_interval: str = "15s",
+    evaluation_interval: str = "15s",
 ) -> str:
     """Prometheus scraping the exporter (5 s / 4 s), the receiver and node_exporter, alerting to
-    Alertmanager."""
+    Alertmanager. A test may scrape the receiver and evaluate the (unchanged) rules more often."""
     config = {
         "global": {
             "scrape_interval": "15s",
-            "evaluation_interval": "15s",
+            "evaluation_interval": evaluation_interval,
             "external_labels": {"cluster": cluster},
         },
         "rule_files": [str(f) for f in RULE_FILES],
@@ -90,7 +92,7 @@ def prometheus_config(
             },
             {
                 "job_name": "alert-receiver",
-                "scrape_interval": "15s",
+                "scrape_interval": receiver_interval,
                 "static_configs": [{"targets": [receiver]}],
             },
         ],
