@@ -7,7 +7,7 @@
     alert_receiver_alerts_delivered_total{status}       alert state changes shown in Slack
     alert_receiver_alerts_duplicate_total               re-sent or HA-twin alerts, not posted again
     alert_receiver_slack_calls_total{op}                post, update, reply, find
-    alert_receiver_slack_errors_total{reason}           failed Slack calls by Slack's error code
+    alert_receiver_slack_errors_total{op,reason}        failed Slack calls by Slack's error code
     alert_receiver_slack_request_duration_seconds{op}   each Slack call, with its own retries
     alert_receiver_slack_last_success_timestamp_seconds the last call Slack answered ok
     alert_receiver_tasks_completed_total{kind}          tasks finished, by kind (see pipeline.py)
@@ -36,7 +36,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from alert_receiver.slack_watch import REASONS
+from alert_receiver.slack_watch import DELIVERY_OPS, REASONS
 from alert_receiver.store.base import Store, StoreError
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
@@ -103,8 +103,8 @@ class Metrics:
         )
         self.slack_errors = Counter(
             f"{p}slack_errors",
-            "Failed Slack calls, by Slack's error code (alert on these).",
-            ["reason"],
+            "Failed Slack calls, by operation and Slack's error code (alert on these).",
+            ["op", "reason"],
             registry=r,
         )
         self.slack_seconds = Histogram(
@@ -121,8 +121,9 @@ class Metrics:
             registry=r,
         )
         # Every reason exists from the start, so increase() sees the first failure.
-        for reason in REASONS:
-            self.slack_errors.labels(reason)
+        for op in DELIVERY_OPS:
+            for reason in REASONS:
+                self.slack_errors.labels(op, reason)
         for code in ("202", "400", "401", "413", "500", "503"):
             self.requests.labels(code)
         for status in ("firing", "resolved"):

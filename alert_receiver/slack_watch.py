@@ -5,9 +5,10 @@ task is retried with backoff and the queue slowly ages. The alerts on the receiv
 (rules/alerts/receiver.py) need to tell that apart from a slow Slack, so every call through
 `WatchedSlack` counts its failure under a bounded `reason` (Slack's error code when it is one we
 know, else its class: `http_4xx`, `http_5xx`, `timeout`, `transport`, `other`) and stamps the last
-success. The pipeline keeps counting what it did (`alert_receiver_slack_calls_total{op}`).
+success, by operation (post, reply, update, find). The pipeline keeps counting what it did
+(`alert_receiver_slack_calls_total{op}`).
 
-    alert_receiver_slack_errors_total{reason="invalid_auth"} 12
+    alert_receiver_slack_errors_total{op="post",reason="invalid_auth"} 12
     alert_receiver_slack_last_success_timestamp_seconds 1.7649e+09
     alert_receiver_slack_request_duration_seconds_bucket{op="post",le="0.25"} 40
 """
@@ -50,6 +51,9 @@ CHANNEL_ERRORS = (
 TRANSIENT_ERRORS = ("ratelimited", "http_5xx", "timeout", "transport")
 OTHER_ERRORS = ("http_4xx", "other")
 _SLACK_5XX = ("fatal_error", "internal_error", "service_unavailable")
+# The calls that deliver; `find` (the look-up before a retried post) may fail without a scope
+# the receiver can do without (at-least-once then), so alerts leave it out.
+DELIVERY_OPS = ("post", "reply", "update")
 REASONS = (*AUTH_ERRORS, *CHANNEL_ERRORS, *sorted(CONTENT_ERRORS), *TRANSIENT_ERRORS, *OTHER_ERRORS)
 
 
@@ -101,7 +105,7 @@ class WatchedSlack:
         try:
             result = call()
         except IntegrationError as e:
-            self.metrics.slack_errors.labels(reason_of(e)).inc()
+            self.metrics.slack_errors.labels(op, reason_of(e)).inc()
             raise
         finally:
             self.metrics.slack_seconds.labels(op).observe(time.monotonic() - t0)

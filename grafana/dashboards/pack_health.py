@@ -247,14 +247,15 @@ def build(s: GrafanaSettings) -> model.Dashboard:
             ),
             timeseries_panel(
                 "Slack errors by reason",
-                "Failed Slack calls per second by Slack's error code: invalid_auth and "
-                "token_revoked (the token), channel_not_found and not_in_channel (the "
-                "channel), http_5xx, timeout, transport, ratelimited (Slack or the way there).",
+                "Failed Slack calls per second by operation and Slack's error code: "
+                "invalid_auth and token_revoked (the token), channel_not_found and "
+                "not_in_channel (the channel), http_5xx, timeout, transport, ratelimited (Slack "
+                "or the way there).",
                 "none.",
                 [
                     promql(
-                        f"sum by (reason) ({rate('alert_receiver_slack_errors_total')}) > 0",
-                        "{{reason}}",
+                        f"sum by (op, reason) ({rate('alert_receiver_slack_errors_total')}) > 0",
+                        "{{op}} {{reason}}",
                     )
                 ],
                 unit="ops",

@@ -6,20 +6,21 @@ from __future__ import annotations
 
 import pytest
 
-from alert_receiver.slack_watch import REASONS, reason_of
+from alert_receiver.slack_watch import DELIVERY_OPS, REASONS, reason_of
 from integrations.errors import IntegrationError, Rejected, Timeout, Unavailable
 from integrations.slack import WebhookSlack
 from tests.alert_receiver.payloads import alert, webhook
 from tests.alert_receiver.test_pipeline import sample
 
 
-def errors(r, reason: str) -> float:
-    return sample(r, "alert_receiver_slack_errors_total", reason=reason) or 0.0
+def errors(r, reason: str, op: str = "post") -> float:
+    return sample(r, "alert_receiver_slack_errors_total", op=op, reason=reason) or 0.0
 
 
 def test_every_reason_is_exported_before_the_first_failure(receiver):
-    for reason in REASONS:
-        assert sample(receiver, "alert_receiver_slack_errors_total", reason=reason) == 0.0
+    for op in DELIVERY_OPS:
+        for reason in REASONS:
+            assert errors(receiver, reason, op) == 0.0
     assert sample(receiver, "alert_receiver_slack_last_success_timestamp_seconds") == 0.0
 
 
@@ -52,7 +53,7 @@ def test_a_good_post_stamps_the_last_success_and_the_delays(receiver, slack):
     assert sample(receiver, "alert_receiver_slack_last_success_timestamp_seconds") > 1e9
     assert sample(receiver, "alert_receiver_slack_request_duration_seconds_count", op="post") >= 1
     assert sample(receiver, "alert_receiver_first_post_delay_seconds_count") == 1.0
-    assert sum(errors(receiver, reason) for reason in REASONS) == 0
+    assert sum(errors(receiver, reason, op) for reason in REASONS for op in DELIVERY_OPS) == 0
 
 
 def test_slack_5xx_and_timeouts_count_as_transient(receiver, slack):

@@ -1,7 +1,7 @@
 """The pack pages around itself: Slack refuses alert-receiver's token while webhooks keep coming.
 
     webhooks ──► alert-receiver (CLI) ──► FakeSlack: `invalid_auth` to every Web API call
-                      │ /metrics (alert_receiver_slack_errors_total{reason="invalid_auth"})
+                      │ /metrics: alert_receiver_slack_errors_total{reason="invalid_auth"}
                       ▼
     Prometheus (the generated rules, unchanged) ──► Alertmanager (the shipped config)
         ──► pack-fallback: a second Slack incoming webhook (FakeSlack) and e-mail (SMTP sink)
