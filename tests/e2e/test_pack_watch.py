@@ -22,17 +22,13 @@ from typing import Any
 
 import pytest
 
-from demo.configs import Fallback, alertmanager_config, prometheus_config
-from demo.smtp_sink import SmtpSink
-from tests.alert_receiver.daemons import ReceiverProcess
 from tests.alert_receiver.payloads import alert, webhook
-from tests.e2e.test_alert_loop import Heartbeat, daemon, query, wait_for
+from tests.e2e.pack_stack import TOKEN, PackStack, pack_stack
+from tests.e2e.test_alert_loop import query, wait_for
 from tests.fakes import FakeSlack
-from tests.helpers import free_port, require_binary, stop, wait_http
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
 
-TOKEN = "pack-watch-webhook-token"
 PAGE_WITHIN = 150.0  # 2 s scrape + 2 s evaluation + for 1m + group_wait 10s, with a 2-core margin
 
 
@@ -47,90 +43,9 @@ def send(receiver_url: str, payload: dict[str, Any]) -> int:
 
 
 @pytest.fixture
-def stack(tmp_path) -> Iterator[dict[str, Any]]:
-    prometheus_bin = require_binary("prometheus")
-    alertmanager_bin = require_binary("prometheus-alertmanager")
-    slack, fallback_slack, heartbeat, smtp = FakeSlack(), FakeSlack(), Heartbeat(), SmtpSink()
-    procs = []
-    receiver = None
-    try:
-        token_file = tmp_path / "receiver-token"
-        token_file.write_text(TOKEN + "\n")
-        receiver = ReceiverProcess(
-            {
-                "ALERT_RECEIVER_TOKEN_FILE": str(token_file),
-                "ALERT_RECEIVER_DB": str(tmp_path / "receiver.db"),
-                "SLACK_BOT_TOKEN": "xoxb-revoked",  # FakeSlack answers invalid_auth
-                "SLACK_CHANNEL": "C0ALERTS",
-                "SLACK_API_URL": slack.api_url,
-                "ALERT_RECEIVER_RETRY_MAX_DELAY": "5",
-                "REPORT_LANGUAGE": "en",
-                "BEDROCK_MODEL_ID": "",
-                "BEDROCK_ANALYSIS_AGENT_ID": "",
-            }
-        )
-        url_file, password_file = tmp_path / "fallback-url", tmp_path / "smtp-password"
-        url_file.write_text(fallback_slack.webhook_url + "\n")
-        password_file.write_text("smtp-s3cret\n")
-        am_port, prom_port = free_port(), free_port()
-        (tmp_path / "alertmanager.yml").write_text(
-            alertmanager_config(
-                f"{receiver.url}/api/v1/alerts",
-                token_file,
-                heartbeat.url,
-                Fallback(url_file, smtp.address, password_file),
-            )
-        )
-        procs.append(
-            daemon(
-                [
-                    alertmanager_bin,
-                    f"--config.file={tmp_path / 'alertmanager.yml'}",
-                    f"--storage.path={tmp_path / 'am-data'}",
-                    f"--web.listen-address=127.0.0.1:{am_port}",
-                    "--cluster.listen-address=",
-                ],
-                tmp_path / "alertmanager.log",
-            )
-        )
-        (tmp_path / "prometheus.yml").write_text(
-            prometheus_config(
-                f"127.0.0.1:{free_port()}",  # no exporter in this test
-                receiver.url.removeprefix("http://"),
-                f"127.0.0.1:{am_port}",
-                node="e2e",
-                receiver_interval="2s",
-                evaluation_interval="2s",
-            )
-        )
-        procs.append(
-            daemon(
-                [
-                    prometheus_bin,
-                    f"--config.file={tmp_path / 'prometheus.yml'}",
-                    f"--storage.tsdb.path={tmp_path / 'prometheus-data'}",
-                    f"--web.listen-address=127.0.0.1:{prom_port}",
-                ],
-                tmp_path / "prometheus.log",
-            )
-        )
-        wait_http(f"http://127.0.0.1:{am_port}/-/ready")
-        wait_http(f"http://127.0.0.1:{prom_port}/-/ready")
-        yield {
-            "receiver": receiver,
-            "slack": slack,
-            "fallback": fallback_slack,
-            "smtp": smtp,
-            "prometheus": f"http://127.0.0.1:{prom_port}",
-        }
-    finally:
-        for proc in reversed(procs):
-            stop(proc)
-        if receiver is not None:
-            receiver.terminate()
-        for fake in (slack, fallback_slack, heartbeat):
-            fake.close()
-        smtp.close()
+def stack(tmp_path) -> Iterator[PackStack]:
+    with pack_stack(tmp_path) as running:
+        yield running
 
 
 def fallback_posts(fallback: FakeSlack) -> list[dict]:
@@ -140,13 +55,8 @@ def fallback_posts(fallback: FakeSlack) -> list[dict]:
 
 
 def test_a_revoked_slack_token_pages_through_the_fallback_receiver(stack, record_property):
-    receiver, slack, fallback, smtp = (
-        stack["receiver"],
-        stack["slack"],
-        stack["fallback"],
-        stack["smtp"],
-    )
-    prom = stack["prometheus"]
+    receiver, slack, fallback, smtp = stack.receiver, stack.slack, stack.fallback, stack.smtp
+    prom = stack.prometheus
     t0 = time.monotonic()
     sent = 0
 
