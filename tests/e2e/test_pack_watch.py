@@ -97,5 +97,9 @@ def test_a_revoked_slack_token_pages_through_the_fallback_receiver(stack, record
     depth = query(prom, 'sum(alert_receiver_queue_depth{lane="slack"})')
     assert depth
     assert float(depth[0]["value"][1]) >= 1
-    received = query(prom, "sum(alert_receiver_notifications_queued_total)")
-    assert float(received[0]["value"][1]) == sent
+
+    def queued() -> float:  # the next scrape may not have seen the last webhook yet
+        found = query(prom, "sum(alert_receiver_notifications_queued_total)")
+        return float(found[0]["value"][1]) if found else -1.0
+
+    assert wait_for(lambda: queued() == sent, 15, step=0.5), (queued(), sent)
