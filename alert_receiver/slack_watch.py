@@ -62,11 +62,7 @@ def reason_of(err: IntegrationError) -> str:
     code = err.code
     if code in REASONS:
         return code
-    if code.startswith("http_5") or code in (
-        "fatal_error",
-        "internal_error",
-        "service_unavailable",
-    ):
+    if code.startswith("http_5") or code in _SLACK_5XX:
         return "http_5xx"
     if isinstance(err, Unavailable):
         return "transport"
