@@ -83,6 +83,7 @@ def test_a_revoked_slack_token_pages_through_the_fallback_receiver(stack, record
     assert "AlertReceiverSlackRejected" in attachment["title"]
     assert "invalid_auth" in attachment["text"]
     assert "runbooks/AlertReceiverSlackRejected.md" in attachment["text"]
+    assert attachment["fallback"] == "[FIRING] AlertReceiverSlackRejected"  # ours, escaped
 
     # And the e-mail went out too, with the password from its file.
     mails = wait_for(

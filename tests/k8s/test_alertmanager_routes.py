@@ -68,7 +68,8 @@ def test_the_fallback_does_not_go_through_alert_receiver_and_reads_its_secrets_f
     assert mail["require_tls"] is True
     assert slack["send_resolved"] is True
     assert mail["send_resolved"] is True
-    for text in (slack["title"], slack["text"]):  # outside text is escaped before Slack
+    # Outside text (labels, annotations) is escaped before Slack; the runbook URL is ours.
+    for text in (slack["title"], slack["text"], slack["fallback"]):
         assert text.count('reReplaceAll "<" "&lt;"') == text.count("{{ .Annotations.") + text.count(
             "{{ .CommonLabels."
         ) - text.count("runbook_url")

@@ -277,7 +277,8 @@ def test_alertmanager_config_and_its_custom_resource_route_alike():
     fallback_cr = next(r for r in cr["receivers"] if r["name"] == "pack-fallback")
     fallback = next(r for r in plain["receivers"] if r["name"] == "pack-fallback")
     (slack_cr,), (slack,) = fallback_cr["slackConfigs"], fallback["slack_configs"]
-    assert (slack_cr["title"], slack_cr["text"]) == (slack["title"], slack["text"])
+    for key in ("title", "text", "fallback"):
+        assert slack_cr[key] == slack[key], key
     assert slack_cr["apiURL"]["key"] == Path(slack["api_url_file"]).name
     (mail_cr,), (mail,) = fallback_cr["emailConfigs"], fallback["email_configs"]
     assert mail_cr["authPassword"]["key"] == Path(mail["auth_password_file"]).name
