@@ -7,6 +7,9 @@
     alert_receiver_alerts_delivered_total{status}       alert state changes shown in Slack
     alert_receiver_alerts_duplicate_total               re-sent or HA-twin alerts, not posted again
     alert_receiver_slack_calls_total{op}                post, update, reply, find
+    alert_receiver_slack_errors_total{op,reason}        failed Slack calls by Slack's error code
+    alert_receiver_slack_request_duration_seconds{op}   each Slack call, with its own retries
+    alert_receiver_slack_last_success_timestamp_seconds the last call Slack answered ok
     alert_receiver_tasks_completed_total{kind}          tasks finished, by kind (see pipeline.py)
     alert_receiver_tasks_failed_total{kind,reason}      failed attempts (each is retried)
     alert_receiver_tasks_retried_total{kind}            attempts rescheduled
@@ -14,6 +17,7 @@
     alert_receiver_enrichment_duration_seconds{source,outcome}   loki, prometheus, bedrock
     alert_receiver_analysis_cache_hits_total            repeat notifications answered from cache
     alert_receiver_first_post_delay_seconds             stored -> first Slack post of an incident
+    alert_receiver_analysis_delay_seconds               stored -> an incident's analysis in Slack
     alert_receiver_queue_depth{lane}                    tasks waiting or running (read at scrape)
     alert_receiver_queue_oldest_task_age_seconds        alert on this: delivery is stuck
     alert_receiver_queue_retrying_tasks                 tasks that failed and wait for another try
@@ -29,10 +33,11 @@ from __future__ import annotations
 import os
 import weakref
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from alert_receiver.slack_watch import DELIVERY_OPS, REASONS
 from alert_receiver.store.base import Store, StoreError
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
@@ -97,6 +102,35 @@ class Metrics:
             buckets=SLOW_BUCKETS,
             registry=r,
         )
+        self.analysis_delay = Histogram(
+            f"{p}analysis_delay_seconds",
+            "From storing a notification to its incident's analysis shown in Slack.",
+            buckets=SLOW_BUCKETS,
+            registry=r,
+        )
+        self.slack_errors = Counter(
+            f"{p}slack_errors",
+            "Failed Slack calls, by operation and Slack's error code (alert on these).",
+            ["op", "reason"],
+            registry=r,
+        )
+        self.slack_seconds = Histogram(
+            f"{p}slack_request_duration_seconds",
+            "Slack calls, including the client's own retries.",
+            ["op"],
+            buckets=SLOW_BUCKETS,
+            registry=r,
+        )
+        self.slack_last_success = Gauge(
+            f"{p}slack_last_success_timestamp_seconds",
+            "When Slack last answered a call ok (Unix seconds); 0 before the first.",
+            multiprocess_mode="max",
+            registry=r,
+        )
+        # Every reason exists from the start, so increase() sees the first failure.
+        for op in DELIVERY_OPS:
+            for reason in REASONS:
+                self.slack_errors.labels(op, reason)
         for code in ("202", "400", "401", "413", "500", "503"):
             self.requests.labels(code)
         for status in ("firing", "resolved"):

@@ -254,7 +254,9 @@ class Pipeline:
             if analysis.ai:
                 cache = (key, analysis.to_dict(), self.cache_ttl)
         refresh = NewTask(
-            "refresh", {"incident": incident.id, "reason": "analysis"}, serial_key=incident.group_id
+            "refresh",
+            {"incident": incident.id, "reason": "analysis", "revision": revision},
+            serial_key=incident.group_id,
         )
         self.store.commit(
             done=task,
@@ -280,6 +282,8 @@ class Pipeline:
                 )
                 self._post_once(task, "followup", message)
         self.store.commit(done=task)
+        if task.payload.get("reason") == "analysis" and task.payload.get("revision") == 1:
+            self.metrics.analysis_delay.observe(max(0.0, self._clock() - incident.created))
 
     def _reanalyse(self, task: Task) -> None:
         """A new revision with every firing alert, as if they had all joined again: `logs`

@@ -12,6 +12,7 @@ from alert_receiver.ondemand import StateCollector
 from alert_receiver.pipeline import Pipeline
 from alert_receiver.settings import Settings
 from alert_receiver.slack_buttons import ButtonActions
+from alert_receiver.slack_watch import WatchedSlack
 from alert_receiver.store.base import Store
 
 
@@ -44,7 +45,7 @@ def build_pipeline(
     )
     return Pipeline(
         store,
-        clients.slack,
+        WatchedSlack(clients.slack, metrics),
         fetcher,
         analyst,
         metrics,

@@ -3,12 +3,15 @@
 Prometheus gets the shipped scrape settings for the exporter (interval and timeout read from
 `k8s/exporter/podmonitor.yaml`, 2 s and 2 s) and the generated rule files as they are;
 Alertmanager gets `k8s/alertmanager/alertmanager.yml` with only the receiver's URL, its token
-file and the dead man's switch URL replaced. Nothing here changes a route, a rule or a duration.
+file, the dead man's switch URL and the fallback receiver's webhook URL file, SMTP server and
+password file replaced (and `require_tls` off: the local SMTP sink speaks no TLS). Nothing here
+changes a route, a rule or a duration.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -22,15 +25,36 @@ RULE_FILES = sorted((ROOT / "rules" / "generated").glob("*.rules.yaml"))
 SHIPPED_RECEIVER_URL = "http://alert-receiver.bravo-ai-integration-ns:8080/api/v1/alerts"
 SHIPPED_TOKEN_FILE = "/etc/alertmanager/secrets/bravo-secrets/ALERT_RECEIVER_TOKEN"  # noqa: S105
 SHIPPED_HEARTBEAT_URL = "https://heartbeat.example.com/ping/bravo-monitoring-pack"
+SHIPPED_FALLBACK_URL_FILE = (
+    "/etc/alertmanager/secrets/bravo-secrets/PACK_FALLBACK_SLACK_WEBHOOK_URL"
+)
+SHIPPED_SMTP_PASSWORD_FILE = "/etc/alertmanager/secrets/bravo-secrets/PACK_FALLBACK_SMTP_PASSWORD"  # noqa: S105
+SHIPPED_SMARTHOST = "smtp.example.com:587"
 
 
-def alertmanager_config(receiver_url: str, token_file: Path, heartbeat_url: str) -> str:
-    """The shipped alertmanager.yml, routing to a local receiver and dead man's switch."""
+@dataclass(frozen=True)
+class Fallback:
+    """Where the fallback receiver (the pack's alerts on itself) goes locally."""
+
+    webhook_url_file: Path  # holds the URL of a local Slack incoming-webhook stand-in
+    smarthost: str  # 127.0.0.1:port of a local SMTP sink (demo/smtp_sink.py)
+    password_file: Path
+
+
+def alertmanager_config(
+    receiver_url: str, token_file: Path, heartbeat_url: str, fallback: Fallback
+) -> str:
+    """The shipped alertmanager.yml, routing to a local receiver, dead man's switch and
+    fallback."""
     text = ALERTMANAGER_YML.read_text()
     for old, new in (
         (SHIPPED_RECEIVER_URL, receiver_url),
         (SHIPPED_TOKEN_FILE, str(token_file)),
         (SHIPPED_HEARTBEAT_URL, heartbeat_url),
+        (SHIPPED_FALLBACK_URL_FILE, str(fallback.webhook_url_file)),
+        (SHIPPED_SMTP_PASSWORD_FILE, str(fallback.password_file)),
+        (SHIPPED_SMARTHOST, fallback.smarthost),
+        ("require_tls: true", "require_tls: false"),
     ):
         if old not in text:
             raise ValueError(
@@ -54,14 +78,17 @@ def prometheus_config(
     node: str,
     cluster: str = "demo",
     node_exporter: str = "",
+    receiver_interval: str = "15s",
+    evaluation_interval: str = "15s",
 ) -> str:
     """Prometheus scraping the exporter (as the shipped PodMonitor does), the receiver and
-    node_exporter, alerting to Alertmanager."""
+    node_exporter, alerting to Alertmanager. A test may scrape the receiver and evaluate the
+    (unchanged) rules more often."""
     interval, timeout = exporter_scrape()
     config = {
         "global": {
             "scrape_interval": "15s",
-            "evaluation_interval": "15s",
+            "evaluation_interval": evaluation_interval,
             "external_labels": {"cluster": cluster},
         },
         "rule_files": [str(f) for f in RULE_FILES],
@@ -77,7 +104,7 @@ def prometheus_config(
             },
             {
                 "job_name": "alert-receiver",
-                "scrape_interval": "15s",
+                "scrape_interval": receiver_interval,
                 "static_configs": [{"targets": [receiver]}],
             },
         ],

@@ -29,7 +29,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from configs import alertmanager_config, prometheus_config
+from configs import Fallback, alertmanager_config, prometheus_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,6 +55,7 @@ class Demo:
             "alertmanager": base + 7,
             "receiver": base + 8,
             "node_exporter": base + 9,
+            "smtp": base + 10,  # the fallback receiver's mail server (demo/smtp_sink.py)
         }
         self.procs: list[tuple[str, subprocess.Popen]] = []
         self.reporter: subprocess.Popen | None = None
@@ -123,9 +124,18 @@ backend web
         if not token_file.exists():
             token_file.write_text(secrets.token_hex(32) + "\n")
         token_file.chmod(0o600)
+        fallback_url = self.out / "fallback-webhook-url"
+        fallback_url.write_text(f"{self.url('web')}/fallback/slack\n")
+        smtp_password = self.out / "fallback-smtp-password"
+        smtp_password.write_text("demo\n")
+        for secret in (fallback_url, smtp_password):
+            secret.chmod(0o600)
         (self.out / "alertmanager.yml").write_text(
             alertmanager_config(
-                f"{self.url('receiver')}/api/v1/alerts", token_file, f"{self.url('web')}/heartbeat"
+                f"{self.url('receiver')}/api/v1/alerts",
+                token_file,
+                f"{self.url('web')}/heartbeat",
+                Fallback(fallback_url, f"127.0.0.1:{p['smtp']}", smtp_password),
             )
         )
         for d in ("slack", "reports", "receiver"):
@@ -177,7 +187,19 @@ backend web
         py = sys.executable
         self.start(
             "workload",
-            [py, "demo/workload.py", "--web-port", str(p["web"]), "--db-port", str(p["db"])],
+            [
+                *(
+                    py,
+                    "-m",
+                    "demo.workload",
+                    "--web-port",
+                    str(p["web"]),
+                    "--db-port",
+                    str(p["db"]),
+                ),
+                *("--fallback-log", str(self.out / "slack" / "fallback.jsonl")),
+                *("--smtp-port", str(p["smtp"])),
+            ],
         )
         self.start("haproxy", [_which("haproxy"), "-db", "-f", str(self.out / "haproxy.cfg")])
         self.start(
@@ -286,6 +308,7 @@ The demo is running, on 127.0.0.1 only:
   HAProxy stats       {self.url("haproxy_stats")}/stats
   workload            {self.url("web")}/
   Slack               {slack}
+  pack's own alerts   {self.out}/slack/fallback.jsonl   (Alertmanager's fallback webhook)
   reports             {self.out}/reports/   (the first one is being made now)
 
 "payments-db" is down on purpose: HealthcheckProbeFailed reaches Slack within seconds of start.
@@ -361,7 +384,7 @@ def _report_nodes(pdf: Path) -> list[str]:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", type=Path, default=ROOT / "demo-out")
-    p.add_argument("--port-base", type=int, default=19090, help="first of 10 loopback ports")
+    p.add_argument("--port-base", type=int, default=19090, help="first of 11 loopback ports")
     p.add_argument("--check", action="store_true", help="start, verify, stop; exit 0 if healthy")
     args = p.parse_args()
     demo = Demo(args.out.resolve(), args.port_base)

@@ -7,6 +7,10 @@ POST /break/web          make /healthz answer 503
 POST /fix/web            make it answer 200 again
 POST /heartbeat          the dead man's switch Alertmanager pings with HealthcheckWatchdog
 GET  /heartbeat          how many pings arrived
+POST /fallback/slack     the fallback receiver's Slack incoming webhook (the pack's alerts on
+                         itself, sent by Alertmanager around alert-receiver): kept, one JSON line
+                         each, in --fallback-log
+GET  /fallback/slack     how many arrived, and the e-mails the SMTP sink (--smtp-port) received
 """
 
 from __future__ import annotations
@@ -16,6 +20,9 @@ import contextlib
 import http.server
 import socket
 import threading
+from pathlib import Path
+
+from demo.smtp_sink import SmtpSink
 
 
 class Workload:
@@ -23,6 +30,9 @@ class Workload:
         self.db_port = db_port
         self.web_broken = False
         self.heartbeats = 0
+        self.fallback_posts = 0
+        self.fallback_log: Path | None = None
+        self.smtp: SmtpSink | None = None
         self._db: socket.socket | None = None
         self._lock = threading.Lock()
         self.fix_db()
@@ -59,6 +69,9 @@ def handler(workload: Workload) -> type[http.server.BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             if self.path == "/heartbeat":
                 self._reply(200, f"{workload.heartbeats} heartbeats")
+            elif self.path == "/fallback/slack":
+                mails = len(workload.smtp.mails) if workload.smtp else 0
+                self._reply(200, f"{workload.fallback_posts} posts, {mails} e-mails")
             elif self.path == "/healthz":
                 self._reply(
                     503 if workload.web_broken else 200, "down" if workload.web_broken else "ok"
@@ -71,6 +84,14 @@ def handler(workload: Workload) -> type[http.server.BaseHTTPRequestHandler]:
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 workload.heartbeats += 1
                 self._reply(200, "ok")
+                return
+            if self.path == "/fallback/slack":
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                workload.fallback_posts += 1
+                if workload.fallback_log is not None:
+                    with workload.fallback_log.open("ab") as out:
+                        out.write(body.replace(b"\n", b" ") + b"\n")
+                self._reply(200, "ok")  # what Slack's incoming webhooks answer
                 return
             actions = {
                 "/break/db": workload.break_db,
@@ -103,8 +124,13 @@ def main() -> None:
     p = argparse.ArgumentParser(description="demo workload")
     p.add_argument("--web-port", type=int, required=True)
     p.add_argument("--db-port", type=int, required=True)
+    p.add_argument("--fallback-log", type=Path, help="JSON lines of the fallback's Slack posts")
+    p.add_argument("--smtp-port", type=int, help="run the SMTP sink for the fallback's e-mail")
     args = p.parse_args()
     workload = Workload(args.db_port)
+    workload.fallback_log = args.fallback_log
+    if args.smtp_port:
+        workload.smtp = SmtpSink(args.smtp_port)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", args.web_port), handler(workload))
     server.serve_forever()
 

@@ -14,10 +14,13 @@ class IntegrationError(Exception):
 
     retryable = False
 
-    def __init__(self, system: str, message: str) -> None:
+    def __init__(self, system: str, message: str, *, code: str = "") -> None:
         super().__init__(f"{system}: {message}")
         self.system = system
         self.reason = message
+        # The system's own word for what went wrong, when it gives one (Slack's `invalid_auth`,
+        # `http_404`, `timeout`): a bounded metrics label, where `reason` is free text.
+        self.code = code
 
 
 class Unavailable(IntegrationError):
@@ -34,7 +37,7 @@ class RateLimited(Unavailable):
     """HTTP 429 or a throttling error; `retry_after` is the server's hint in seconds, if any."""
 
     def __init__(self, system: str, message: str, retry_after: float | None = None) -> None:
-        super().__init__(system, message)
+        super().__init__(system, message, code="ratelimited")
         self.retry_after = retry_after
 
 

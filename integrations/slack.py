@@ -82,6 +82,15 @@ def web_api(settings: SlackSettings, **kwargs: Any) -> WebApiSlack:
     )
 
 
+_WORD = re.compile(r"[a-z][a-z_]{1,48}")
+
+
+def transport_code(err: OSError) -> str:
+    """`timeout` or `transport`: what a failed connection is called in metrics."""
+    reason = getattr(err, "reason", err)  # URLError wraps the socket's error
+    return "timeout" if isinstance(reason, TimeoutError) else "transport"
+
+
 class WebApiSlack:
     """The Web API with a bot token; `base_url` is `SLACK_API_URL` (a fake in tests)."""
 
@@ -286,17 +295,18 @@ class WebApiSlack:
                     raise RateLimited(
                         SYSTEM, f"{method}: rate limited", retry_after(e.response.headers, 1.0)
                     ) from e
+                code = body.get("error") or f"http_{status}"
                 if status >= 500 or error in (
                     "fatal_error",
                     "internal_error",
                     "service_unavailable",
                 ):
-                    raise Unavailable(SYSTEM, f"{method}: {error}") from e
-                raise Rejected(SYSTEM, f"{method}: {error}") from e
+                    raise Unavailable(SYSTEM, f"{method}: {error}", code=code) from e
+                raise Rejected(SYSTEM, f"{method}: {error}", code=code) from e
             except SlackRequestError as e:
-                raise Rejected(SYSTEM, f"{method}: {e}") from e
+                raise Rejected(SYSTEM, f"{method}: {e}", code="bad_request") from e
             except OSError as e:  # URLError, timeouts, refused connections
-                raise Unavailable(SYSTEM, f"{method}: {e}") from e
+                raise Unavailable(SYSTEM, f"{method}: {e}", code=transport_code(e)) from e
 
         return self._retry.run(method, once, recheck)
 
@@ -350,13 +360,20 @@ class WebhookSlack:
                     unfurl_media=False,
                 )
             except OSError as e:
-                raise Unavailable(SYSTEM, f"webhook: {e}") from e
+                raise Unavailable(SYSTEM, f"webhook: {e}", code=transport_code(e)) from e
             if resp.status_code == 429:
                 raise RateLimited(SYSTEM, "webhook: rate limited", retry_after(resp.headers, 1.0))
+            # Incoming webhooks answer errors as a bare word: `invalid_token`, `no_service`...
+            word = resp.body.strip() if _WORD.fullmatch(resp.body.strip() or "-") else ""
+            code = word or f"http_{resp.status_code}"
             if resp.status_code >= 500:
-                raise Unavailable(SYSTEM, f"webhook: HTTP {resp.status_code} {resp.body[:100]}")
+                raise Unavailable(
+                    SYSTEM, f"webhook: HTTP {resp.status_code} {resp.body[:100]}", code=code
+                )
             if resp.status_code != 200:
-                raise Rejected(SYSTEM, f"webhook: HTTP {resp.status_code} {resp.body[:100]}")
+                raise Rejected(
+                    SYSTEM, f"webhook: HTTP {resp.status_code} {resp.body[:100]}", code=code
+                )
             return Posted("webhook", "")
 
         return self._retry.run("webhook", once)

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from rules.config_pack import PACK_FOR_ALERTS, parse_pack
 from rules.probe_timing import parse_healthcheck
 from rules.settings import (
     Dashboards,
@@ -85,6 +86,7 @@ FOR_ALERTS: tuple[str, ...] = (
     "HealthcheckExporterAbsent",
     "HealthcheckExporterDown",
     "HealthcheckConfigReloadFailed",
+    *PACK_FOR_ALERTS,
 )
 
 SELECTOR_KEYS = (
@@ -94,6 +96,7 @@ SELECTOR_KEYS = (
     "cadvisor",
     "kube_state_metrics",
     "istio",
+    "alert_receiver",
 )
 
 
@@ -159,6 +162,7 @@ def parse_config(
         dashboards=_dashboards(v, top.get("dashboards")),
         logs=_logs(v, top.get("logs")),
         prometheusrule=_prometheusrule(v, top.get("prometheusrule")),
+        pack=parse_pack(v, top.get("pack")),
         omit_upstream_recording_rules=v.check(
             top.get("omit_upstream_recording_rules"),
             "omit_upstream_recording_rules",
@@ -183,6 +187,7 @@ _TOP_KEYS = (
     "dashboards",
     "logs",
     "prometheusrule",
+    "pack",
     "omit_upstream_recording_rules",
 )
 _LN = "a Prometheus label name such as cluster"
@@ -242,9 +247,10 @@ def _selectors(v: Validator, data: Any) -> Selectors:
     expected = 'label matchers such as job="node-exporter", or "" for none'
     for key in SELECTOR_KEYS:
         v.check(raw.get(key), f"selectors.{key}", is_selector, expected)
-    if raw.get("healthcheck_exporter") == "":
-        # absent(up{...} == 1) over every job would never notice the exporter is gone.
-        v.problem("selectors.healthcheck_exporter", 'expected matchers such as job="...", got ""')
+    for key in ("healthcheck_exporter", "alert_receiver"):
+        if raw.get(key) == "":
+            # absent(up{...} == 1) over every job would never notice the job is gone.
+            v.problem(f"selectors.{key}", 'expected matchers such as job="...", got ""')
     namespaces = v.check(
         raw.get("namespaces"),
         "selectors.namespaces",

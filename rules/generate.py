@@ -18,6 +18,8 @@ from rules.alerts.containers import container_alerts
 from rules.alerts.haproxy import haproxy_alerts
 from rules.alerts.healthcheck import exporter_alerts, probe_alerts
 from rules.alerts.node import node_alerts
+from rules.alerts.receiver import receiver_alerts
+from rules.alerts.reporter import reporter_alerts
 from rules.alerts.services import service_alerts
 from rules.config import RulesConfig, load_config
 from rules.model import Alert, Recording, RuleGroup
@@ -50,6 +52,8 @@ GROUP_BUILDERS: tuple[Callable[[RulesConfig], RuleGroup], ...] = (
     healthcheck_recording,
     probe_alerts,
     exporter_alerts,
+    receiver_alerts,
+    reporter_alerts,
 )
 
 

@@ -35,6 +35,7 @@ class Selectors:
     cadvisor: str
     kube_state_metrics: str
     istio: str
+    alert_receiver: str
     namespaces: tuple[str, ...]
 
 
@@ -88,6 +89,17 @@ class LogsSettings:
 
 
 @dataclass(frozen=True)
+class PackSettings:
+    """Where the pack's own receiver and reporter run, and how late is too late for them."""
+
+    namespace: str  # of the receiver's Deployment and the reporter's CronJobs
+    receiver_deployment: str
+    queue_max_age: str  # AlertReceiverQueueStuck: the oldest queued task older than this
+    reporter_cronjobs: Mapping[str, str]  # CronJob -> longest time between successful runs
+    reporter_failure_window: str  # a failed report Job alerts for this long after its start
+
+
+@dataclass(frozen=True)
 class PrometheusRuleSettings:
     name: str
     namespace: str
@@ -107,5 +119,6 @@ class RulesConfig:
     dashboards: Dashboards
     logs: LogsSettings
     prometheusrule: PrometheusRuleSettings
+    pack: PackSettings
     omit_upstream_recording_rules: bool
     env_overrides: tuple[str, ...] = ()  # names of the environment variables that were applied

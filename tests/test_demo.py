@@ -44,7 +44,7 @@ def test_demo_check(tmp_path):
             "--out",
             str(tmp_path),
             "--port-base",
-            str(_free_run(10)),
+            str(_free_run(11)),
         ],
         cwd=ROOT,
         capture_output=True,

@@ -15,6 +15,7 @@ from grafana.dashboards import (
     healthcheck,
     nodes,
     overview,
+    pack_health,
     services,
 )
 from grafana.sdk import model
@@ -31,6 +32,7 @@ DASHBOARDS: dict[str, Builder] = {
     errors_by_stage.KEY: errors_by_stage.build,
     healthcheck.KEY: healthcheck.build,
     haproxy.KEY: haproxy.build,
+    pack_health.KEY: pack_health.build,
 }
 
 

@@ -3,7 +3,8 @@
 Names are `<Subject><Signal><Condition>` in CamelCase, the prefix naming what is wrong so that
 Alertmanager routes and on-call read them at a glance: `Node*` (node_exporter), `Container*`
 (cAdvisor and kube-state-metrics), `Service*` (Istio), `HAProxy*` and `Healthcheck*` (the pack's
-own exporter). Where the old service had two levels, one alert name carries a `warning` and a
+own exporter), `AlertReceiver*` and `Reporter*` (the pack watching its own paging path).
+Where the old service had two levels, one alert name carries a `warning` and a
 `critical` rule, as kube-prometheus does, so one Alertmanager `inhibit_rules` entry mutes the
 warning while the critical fires.
 """

@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from demo.configs import alertmanager_config, exporter_scrape, prometheus_config
+from demo.configs import Fallback, alertmanager_config, exporter_scrape, prometheus_config
 from demo.workload import Workload
 from runtime.durations import parse_duration
 from tests.alert_receiver.daemons import ReceiverProcess
@@ -83,6 +83,21 @@ class Page:
     stages: dict[str, float]
 
 
+def daemon(argv: list[str], log: Path) -> subprocess.Popen:
+    with log.open("wb") as out:
+        return subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
+
+
+def query(prometheus: str, expr: str) -> list[dict]:
+    q = urllib.parse.urlencode({"query": expr})
+    try:
+        with urllib.request.urlopen(f"{prometheus}/api/v1/query?{q}", timeout=5) as r:
+            return json.load(r)["data"]["result"]
+    except urllib.error.HTTPError as e:  # 503 while Prometheus is still starting
+        e.close()
+        return []
+
+
 def wait_for(check: Callable[[], Any], timeout: float, step: float = 0.1) -> Any:
     deadline = time.monotonic() + timeout
     while True:
@@ -110,8 +125,7 @@ class AlertLoop:
     # -- start and stop ----------------------------------------------------------------------
 
     def _daemon(self, name: str, argv: list[str]) -> None:
-        with (self.tmp / f"{name}.log").open("wb") as out:
-            self.procs.append(subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT))
+        self.procs.append(daemon(argv, self.tmp / f"{name}.log"))
 
     def exporter_yml(self, stats_port: int) -> str:
         tcp = [(name, f"127.0.0.1:{w.db_port}") for name, w in self.ports.items()]
@@ -159,8 +173,16 @@ class AlertLoop:
         self.exporter = ExporterProcess(tmp / "exporter.yml")
         am_port, prom_port = free_port(), free_port()
         heartbeat = f"{self.endpoints.url}/heartbeat"
+        unused_fallback = tmp / "fallback-unused"
+        unused_fallback.write_text(f"{self.endpoints.url}/fallback\n")
         (tmp / "alertmanager.yml").write_text(
-            alertmanager_config(f"{self.receiver.url}/api/v1/alerts", token_file, heartbeat)
+            alertmanager_config(
+                f"{self.receiver.url}/api/v1/alerts",
+                token_file,
+                heartbeat,
+                # The pack's alerts on itself are not this loop's: their fallback goes nowhere.
+                Fallback(unused_fallback, f"127.0.0.1:{free_port()}", unused_fallback),
+            )
         )
         self._daemon(
             "alertmanager",
@@ -211,13 +233,7 @@ class AlertLoop:
     # -- Prometheus --------------------------------------------------------------------------
 
     def query(self, expr: str) -> list[dict]:
-        q = urllib.parse.urlencode({"query": expr})
-        try:
-            with urllib.request.urlopen(f"{self.prometheus}/api/v1/query?{q}", timeout=5) as r:
-                return json.load(r)["data"]["result"]
-        except urllib.error.HTTPError as e:  # 503 while Prometheus is still starting
-            e.close()
-            return []
+        return query(self.prometheus, expr)
 
     def scalar(self, expr: str) -> float | None:
         result = self.query(expr)

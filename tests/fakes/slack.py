@@ -119,6 +119,14 @@ def _action_problems(i: int, elements: list[dict]) -> list[str]:
     return problems
 
 
+_WEBHOOK_ERRORS = {
+    403: "invalid_token",
+    404: "no_service",
+    410: "channel_is_archived",
+    429: "rate_limited",
+}
+
+
 class FakeSlack(InteractiveApi, FakeServer):
     def __init__(
         self,
@@ -412,7 +420,11 @@ class FakeSlack(InteractiveApi, FakeServer):
         if failure:
             status, retry_after, _ = failure
             headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else {}
-            return status, {"Content-Type": "text/plain", **headers}, b"rate_limited"
+            # What Slack's incoming webhooks answer: a bare word naming the problem.
+            word = _WEBHOOK_ERRORS.get(
+                status, "server_error" if status >= 500 else "invalid_payload"
+            )
+            return status, {"Content-Type": "text/plain", **headers}, word.encode()
         body = req.json()
         problem = self._content_problem(body)
         if problem:

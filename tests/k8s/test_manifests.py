@@ -270,8 +270,19 @@ def test_alertmanager_config_and_its_custom_resource_route_alike():
         }
         for r in cr["inhibitRules"]
     ] == plain["inhibit_rules"]
-    urls = {r["name"]: [w["url"] for w in r["webhookConfigs"]] for r in cr["receivers"]}
-    assert urls == {r["name"]: [w["url"] for w in r["webhook_configs"]] for r in plain["receivers"]}
+    urls = {r["name"]: [w["url"] for w in r.get("webhookConfigs", [])] for r in cr["receivers"]}
+    assert urls == {
+        r["name"]: [w["url"] for w in r.get("webhook_configs", [])] for r in plain["receivers"]
+    }
+    fallback_cr = next(r for r in cr["receivers"] if r["name"] == "pack-fallback")
+    fallback = next(r for r in plain["receivers"] if r["name"] == "pack-fallback")
+    (slack_cr,), (slack,) = fallback_cr["slackConfigs"], fallback["slack_configs"]
+    for key in ("title", "text", "fallback"):
+        assert slack_cr[key] == slack[key], key
+    assert slack_cr["apiURL"]["key"] == Path(slack["api_url_file"]).name
+    (mail_cr,), (mail,) = fallback_cr["emailConfigs"], fallback["email_configs"]
+    assert mail_cr["authPassword"]["key"] == Path(mail["auth_password_file"]).name
+    assert (mail_cr["to"], mail_cr["smarthost"]) == (mail["to"], mail["smarthost"])
     (hook,) = plain["receivers"][0]["webhook_configs"]
     assert hook["send_resolved"] is True
     assert hook["http_config"]["authorization"]["credentials_file"].endswith(

@@ -32,8 +32,13 @@ def test_readme_config_reference_names_every_key() -> None:
     def keys(data: dict, prefix: str = "") -> list[str]:
         found = []
         for key, value in data.items():
-            if prefix in ("for.", "dashboards.files.", "prometheusrule.labels."):
-                continue  # documented as a family: for.<AlertName>, dashboards.files.<key>
+            if prefix in (
+                "for.",
+                "dashboards.files.",
+                "prometheusrule.labels.",
+                "pack.reporter_cronjobs.",
+            ):
+                continue  # documented as families: for.<AlertName>, dashboards.files.<key>, ...
             if isinstance(value, dict):
                 found += keys(value, f"{prefix}{key}.")
             else:
