@@ -118,3 +118,24 @@ def prometheus_config(
             }
         )
     return json.dumps(config, indent=2) + "\n"
+
+
+def haproxy_config(stats: int, web: int, health_path: str, edge: int | None = None) -> str:
+    """HAProxy in front of the workload's web app: the stats page the exporter reads, and an
+    `edge` frontend when something should go through it."""
+    front = f"frontend edge\n    bind 127.0.0.1:{edge}\n    default_backend web\n" if edge else ""
+    return f"""global
+    maxconn 100
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 10s
+    timeout server 10s
+frontend stats
+    bind 127.0.0.1:{stats}
+    stats enable
+    stats uri /stats
+{front}backend web
+    option httpchk GET {health_path}
+    server web1 127.0.0.1:{web} check inter 2s
+"""

@@ -29,7 +29,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from configs import Fallback, alertmanager_config, prometheus_config
+from configs import Fallback, alertmanager_config, haproxy_config, prometheus_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -92,24 +92,7 @@ disk:
 """
         )
         (self.out / "haproxy.cfg").write_text(
-            f"""global
-    maxconn 100
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 10s
-    timeout server 10s
-frontend stats
-    bind 127.0.0.1:{p["haproxy_stats"]}
-    stats enable
-    stats uri /stats
-frontend edge
-    bind 127.0.0.1:{p["haproxy"]}
-    default_backend web
-backend web
-    option httpchk GET /healthz
-    server web1 127.0.0.1:{p["web"]} check inter 2s
-"""
+            haproxy_config(p["haproxy_stats"], p["web"], "/healthz", edge=p["haproxy"])
         )
         (self.out / "prometheus.yml").write_text(
             prometheus_config(

@@ -27,7 +27,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from demo.configs import Fallback, alertmanager_config, exporter_scrape, prometheus_config
+from demo.configs import (
+    Fallback,
+    alertmanager_config,
+    exporter_scrape,
+    haproxy_config,
+    prometheus_config,
+)
 from demo.workload import Workload
 from runtime.durations import parse_duration
 from tests.alert_receiver.daemons import ReceiverProcess
@@ -44,21 +50,6 @@ from tests.helpers import (
 
 TOKEN = "e2e-webhook-token"
 ALERT = "HealthcheckProbeFailed"
-HAPROXY_CFG = """global
-    maxconn 100
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 10s
-    timeout server 10s
-frontend stats
-    bind 127.0.0.1:{stats}
-    stats enable
-    stats uri /stats
-backend web
-    option httpchk GET /ready
-    server web1 127.0.0.1:{web} check inter 2s
-"""
 
 
 class Endpoints(FakeServer):
@@ -150,7 +141,7 @@ class AlertLoop:
         tmp = self.tmp
         stats_port = free_port()
         (tmp / "haproxy.cfg").write_text(
-            HAPROXY_CFG.format(stats=stats_port, web=self.endpoints.url.rsplit(":", 1)[1])
+            haproxy_config(stats_port, int(self.endpoints.url.rsplit(":", 1)[1]), "/ready")
         )
         self._daemon("haproxy", [haproxy_bin, "-db", "-f", str(tmp / "haproxy.cfg")])
         token_file = tmp / "receiver-token"
