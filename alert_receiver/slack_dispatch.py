@@ -189,7 +189,7 @@ class Dispatcher:
         if (i.kind == "command" and action in HARMLESS) or self.access.allowed(i):
             handler = self.handlers.get(i.kind)
             if handler is None:
-                outcome, reply = "unknown", Reply(f"This receiver does not handle {i.kind}s yet.")
+                outcome, reply = "unknown", Reply(f"This receiver has no handler for {i.kind}s.")
             else:
                 try:
                     reply = handler(i)

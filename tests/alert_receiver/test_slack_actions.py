@@ -134,7 +134,7 @@ def test_a_reply_goes_to_slack_only(actions, slack):
     assert slack.replies() == []
 
 
-def test_without_a_button_handler_a_press_is_answered_not_dropped(slack):
+def test_a_kind_without_a_handler_is_answered_not_dropped(slack):
     from alert_receiver.metrics import Metrics
     from alert_receiver.slack_dispatch import Access, Dispatcher, interaction_from
     from integrations.slack_socket import respond
@@ -151,7 +151,7 @@ def test_without_a_button_handler_a_press_is_answered_not_dropped(slack):
     reply = dispatcher.dispatch(interaction_from("interactive", payload))
     dispatcher.close()
     assert reply is not None
-    assert "does not handle buttons yet" in reply.text
+    assert "has no handler for buttons" in reply.text
     assert slack.replies("n")[0]["text"] == reply.text
     labels = {"action": "silence", "outcome": "unknown"}
     assert metrics.registry.get_sample_value("alert_receiver_slack_actions_total", labels) == 1
