@@ -14,7 +14,7 @@ from alert_receiver.interactions import Handler, Kind, Reply
 from alert_receiver.metrics import Metrics
 from alert_receiver.settings import Settings
 from alert_receiver.slack_commands import Commands
-from alert_receiver.slack_dispatch import Access, Dispatcher, interaction_from, response_hosts
+from alert_receiver.slack_dispatch import Access, Dispatcher, interaction_from, response_origins
 from alert_receiver.store.base import Store
 from alert_receiver.wiring import build_button_actions
 
@@ -59,7 +59,7 @@ def build_dispatcher(
         access,
         reply,
         metrics,
-        reply_hosts=response_hosts(settings.slack_api_url),
+        reply_origins=response_origins(settings.slack_api_url),
         threads=settings.slack_action_threads,
     )
 

@@ -136,7 +136,12 @@ def test_a_reply_goes_to_slack_only(actions, slack):
 
 def test_a_kind_without_a_handler_is_answered_not_dropped(slack):
     from alert_receiver.metrics import Metrics
-    from alert_receiver.slack_dispatch import Access, Dispatcher, interaction_from
+    from alert_receiver.slack_dispatch import (
+        Access,
+        Dispatcher,
+        interaction_from,
+        response_origins,
+    )
     from integrations.slack_socket import respond
 
     metrics = Metrics()
@@ -145,7 +150,7 @@ def test_a_kind_without_a_handler_is_answered_not_dropped(slack):
         Access(lambda: ["C0ALERTS"]),
         lambda url, r: respond(url, r.text, ephemeral=r.ephemeral, timeout=5),
         metrics,
-        reply_hosts=frozenset({"127.0.0.1"}),
+        reply_origins=response_origins(slack.api_url),
     )
     payload = block_actions("silence", "x", response_url=slack.response_url("n"))
     reply = dispatcher.dispatch(interaction_from("interactive", payload))
