@@ -24,6 +24,8 @@ after making its silence it lists the incident's running silences again, keeps t
 press sees it: it was made before any other press listed) and expires the others, and stores the
 one it kept. Expire silence ends every running silence made for the incident, not only the one
 its button names, so a silence a race left behind never outlives the message's "notify again".
+(Alertmanager peers in HA share silences by gossip, within a moment: two presses answered by two
+peers in that moment may both keep their own; Expire silence still ends both.)
 """
 
 from __future__ import annotations
