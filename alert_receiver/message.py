@@ -6,8 +6,8 @@ the alerts listed, links (runbook, dashboard, Prometheus graph, silence, Kiali),
 and the analysis. Everything that came from outside (labels, annotations, log lines, model
 output) goes through `escape_mrkdwn()` (integrations/slack_common.py, shared with the reporter),
 so `<!channel>` in a log line prints as text and a label cannot forge a link. Slack's limits are
-enforced here, not hoped for: at most 50 blocks, 3,000 characters a section, 150 a header; long
-alert lists end with "… and N more".
+enforced here (with the pieces of message_text.py), not hoped for: at most 50 blocks, 3,000
+characters a section, 150 a header; long alert lists end with "… and N more".
 """
 
 from __future__ import annotations
@@ -22,14 +22,22 @@ from zoneinfo import ZoneInfo
 
 from alert_receiver.enrichment import Ack, Analysis, LogContext, SilenceState
 from alert_receiver.message_actions import actions_block, status_lines
+from alert_receiver.message_text import (
+    MAX_BLOCKS,
+    MAX_SECTION,
+    context,
+    cut,
+    duration,
+    link,
+    plain,
+    section,
+    when,
+)
 from alert_receiver.model import Incident
 from alert_receiver.payload import SEVERITY_ORDER, Alert
 from integrations.alertmanager import silence_url
 from integrations.slack_common import escape_mrkdwn
 
-MAX_BLOCKS = 50
-MAX_SECTION = 3000
-MAX_HEADER = 150
 MAX_LISTED = 25
 SEVERITY = {
     "critical": ("🔴", "#E01E5A"),
@@ -60,48 +68,9 @@ class Links:
     alertmanager_url: str = ""  # used when the payload has no externalURL
 
 
-def plain(text: object, limit: int = MAX_HEADER) -> str:
-    """For plain_text fields (headers): no markup is parsed there, so only cut it to size."""
-    return _cut(str(text).replace("\n", " "), limit)
-
-
-def link(url: str, label: str) -> str:
-    """`<url|label>` for http(s) URLs only; anything else is shown as text, not linked."""
-    if not re.match(r"^https?://", url or ""):
-        return escape_mrkdwn(label)
-    safe = urllib.parse.quote(url, safe=":/?#[]@!$&'()*+,;=%~-._")
-    safe = safe.replace("&", "&amp;").replace("|", "%7C")
-    return f"<{safe}|{escape_mrkdwn(label)}>"
-
-
-def _cut(text: str, limit: int, suffix: str = "…") -> str:
-    return text if len(text) <= limit else text[: limit - len(suffix)] + suffix
-
-
 def worst(alerts: list[Alert]) -> str:
     sev = [a.severity for a in alerts] or ["none"]
     return min(sev, key=lambda s: SEVERITY_ORDER.index(s) if s in SEVERITY_ORDER else 99)
-
-
-def when(t: datetime, tz: ZoneInfo) -> str:
-    return t.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
-
-
-def duration(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    d, rest = divmod(seconds, 86400)
-    h, rest = divmod(rest, 3600)
-    m, s = divmod(rest, 60)
-    parts = [f"{d}d" if d else "", f"{h}h" if h else "", f"{m}m" if m and not d else ""]
-    return "".join(parts) or f"{s}s"
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": _cut(text, MAX_SECTION)}}
-
-
-def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(text, MAX_SECTION)}]}
 
 
 def title(incident: Incident) -> str:
@@ -123,7 +92,7 @@ def fallback_text(incident: Incident, mention: str = "") -> str:
     text = escape_mrkdwn(title(incident) + sev)
     common = incident.common_annotations.get("summary")
     if common:
-        text += " " + escape_mrkdwn(_cut(common, 200))
+        text += " " + escape_mrkdwn(cut(common, 200))
     if mention and not incident.resolved and worst(incident.firing) == "critical":
         text = f"{mention} {text}"  # a trusted setting (SLACK_CRITICAL_MENTION), not escaped
     return text
@@ -162,14 +131,14 @@ def _links(alert: Alert, incident: Incident, links: Links) -> list[str]:
 def _alert_line(a: Alert, common: Mapping[str, str], tz: ZoneInfo, now: datetime) -> str:
     emoji = RESOLVED[0] if not a.firing else SEVERITY.get(a.severity, SEVERITY["none"])[0]
     own = [
-        f"`{escape_mrkdwn(k)}={escape_mrkdwn(_cut(a.labels[k], 80))}`"
+        f"`{escape_mrkdwn(k)}={escape_mrkdwn(cut(a.labels[k], 80))}`"
         for k in KEY_LABELS
         if k in a.labels and common.get(k) != a.labels[k]
     ]
     text = f"{emoji} *{escape_mrkdwn(a.name)}* " + " ".join(own)
     summary = a.annotations.get("summary")
     if summary:
-        text += f" — {escape_mrkdwn(_cut(summary, 200))}"
+        text += f" — {escape_mrkdwn(cut(summary, 200))}"
     if a.firing:
         age = duration((now - a.starts_at).total_seconds())
         text += f" _(since {a.starts_at.astimezone(tz):%H:%M}, {age})_"
@@ -200,7 +169,7 @@ def _log_block(logs: LogContext | None, tz: ZoneInfo, pending: bool) -> str:
         body.append(f"{mark} {t:%H:%M:%S} {x.source} {x.line}".replace("```", "'''"))
     text = escape_mrkdwn("\n".join(body))
     room = MAX_SECTION - len(head) - 10
-    return f"{head}\n```{_cut(text, room, suffix=' …')}```"
+    return f"{head}\n```{cut(text, room, suffix=' …')}```"
 
 
 def _analysis_block(analysis: Analysis | None, pending: bool) -> str:
@@ -257,19 +226,19 @@ def render_blocks(
             f"*Status:* firing ({len(firing)} of {len(alerts)})"
             f"  •  *Severity:* {escape_mrkdwn(worst(firing))}"
         )
-    blocks.append(_section(f"{state}\n*Started:* {when(started, tz)}"))
+    blocks.append(section(f"{state}\n*Started:* {when(started, tz)}"))
     acted = status_lines(silence, ack, tz, now)
     if acted:
-        blocks.append(_section("\n".join(acted)))
+        blocks.append(section("\n".join(acted)))
     notes = incident.common_annotations or lead.annotations
     summary, description = notes.get("summary"), notes.get("description")
     if summary or description:
-        text = f"*{escape_mrkdwn(_cut(summary, 300))}*" if summary else ""
+        text = f"*{escape_mrkdwn(cut(summary, 300))}*" if summary else ""
         if description:
             text += ("\n" if text else "") + escape_mrkdwn(description)
-        blocks.append(_section(text))
+        blocks.append(section(text))
     fields = [
-        {"type": "mrkdwn", "text": f"*{escape_mrkdwn(k)}*\n{escape_mrkdwn(_cut(common[k], 200))}"}
+        {"type": "mrkdwn", "text": f"*{escape_mrkdwn(k)}*\n{escape_mrkdwn(cut(common[k], 200))}"}
         for k in KEY_LABELS
         if k in common
     ][:10]
@@ -281,9 +250,9 @@ def render_blocks(
         chunk: list[str] = []
         size = 0
         for a in shown:
-            line = _cut(_alert_line(a, common, tz, now), 600)
+            line = cut(_alert_line(a, common, tz, now), 600)
             if size + len(line) + 1 > MAX_SECTION - 100 and chunk:
-                blocks.append(_section("\n".join(chunk)))
+                blocks.append(section("\n".join(chunk)))
                 chunk, size = [], 0
             chunk.append(line)
             size += len(line) + 1
@@ -291,16 +260,16 @@ def render_blocks(
         if hidden:
             chunk.append(f"_… and {hidden} more alert{'s' if hidden != 1 else ''} in this group_")
         if chunk:
-            blocks.append(_section("\n".join(chunk)))
+            blocks.append(section("\n".join(chunk)))
     link_row = _links(lead, incident, links)
     if link_row:
-        blocks.append(_context("  •  ".join(link_row)))
+        blocks.append(context("  •  ".join(link_row)))
     for text in (_log_block(logs, tz, pending_logs), _analysis_block(analysis, pending_analysis)):
         if text:
-            blocks.append(_section(text))
+            blocks.append(section(text))
     tail = [actions_block(incident, silence, ack, now)] if buttons else []
     tail.append(
-        _context(
+        context(
             f"Alertmanager group `{escape_mrkdwn(incident.group_id)}`"
             f" · receiver {escape_mrkdwn(incident.receiver)}"
             f" · updated {now.astimezone(tz):%H:%M:%S %Z}"
@@ -317,7 +286,7 @@ def _fit(blocks: list[dict[str, Any]], tail: list[dict[str, Any]]) -> list[dict[
     dropped = len(blocks) - len(kept)
     return [
         *kept,
-        _context(f"_{dropped} more blocks left out (Slack's limit is {MAX_BLOCKS})_"),
+        context(f"_{dropped} more blocks left out (Slack's limit is {MAX_BLOCKS})_"),
         *tail,
     ]
 
@@ -346,7 +315,7 @@ def render_reply(resolved: list[Alert], joined: list[Alert], tz: ZoneInfo) -> st
     for a in resolved[:20]:
         lasted = duration(((a.ends_at or a.starts_at) - a.starts_at).total_seconds())
         where = " ".join(
-            f"`{escape_mrkdwn(k)}={escape_mrkdwn(_cut(a.labels[k], 60))}`"
+            f"`{escape_mrkdwn(k)}={escape_mrkdwn(cut(a.labels[k], 60))}`"
             for k in KEY_LABELS
             if k in a.labels
         )
@@ -354,7 +323,7 @@ def render_reply(resolved: list[Alert], joined: list[Alert], tz: ZoneInfo) -> st
     for a in joined[:20]:
         emoji = SEVERITY.get(a.severity, SEVERITY["none"])[0]
         where = " ".join(
-            f"`{escape_mrkdwn(k)}={escape_mrkdwn(_cut(a.labels[k], 60))}`"
+            f"`{escape_mrkdwn(k)}={escape_mrkdwn(cut(a.labels[k], 60))}`"
             for k in KEY_LABELS
             if k in a.labels
         )
@@ -363,18 +332,18 @@ def render_reply(resolved: list[Alert], joined: list[Alert], tz: ZoneInfo) -> st
     more = max(0, len(resolved) - 20) + max(0, len(joined) - 20)
     if more:
         lines.append(f"… and {more} more")
-    return _cut("\n".join(lines), 3900)
+    return cut("\n".join(lines), 3900)
 
 
 def render_followup(
     incident: Incident, analysis: Analysis, logs: LogContext | None, tz: ZoneInfo
 ) -> dict[str, Any]:
     """For an incoming webhook, which cannot update: the analysis as a message of its own."""
-    blocks = [_section(f"Analysis for *{escape_mrkdwn(title(incident))}*")]
+    blocks = [section(f"Analysis for *{escape_mrkdwn(title(incident))}*")]
     log_text = _log_block(logs, tz, pending=False)
     if log_text:
-        blocks.append(_section(log_text))
-    blocks.append(_section(_analysis_block(analysis, pending=False)))
+        blocks.append(section(log_text))
+    blocks.append(section(_analysis_block(analysis, pending=False)))
     text = f"Analysis: {escape_mrkdwn(title(incident))}"
     return {"text": text, "attachments": [{"color": "#9E9EA6", "blocks": blocks, "fallback": text}]}
 
@@ -400,9 +369,9 @@ def render_analysis_message(
         )
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": f"🔎 {title}"[:150]}},
-        _section(escape_mrkdwn(summary)),
-        _section(_analysis_block(analysis, pending=False)),
-        _context(when),
+        section(escape_mrkdwn(summary)),
+        section(_analysis_block(analysis, pending=False)),
+        context(when),
     ]
     return {
         "text": title,

@@ -166,8 +166,9 @@ class Settings(SlackSettings, BedrockSettings):
     @property
     def slack_buttons(self) -> bool:
         """Messages carry buttons only when presses can come back (Socket Mode or the signed
-        endpoint) and the message can be updated to show what they did (a bot token)."""
-        return self.slack_mode == "api" and bool(self.slack_app_token or self.slack_signing_secret)
+        endpoint) and the message can be updated to show what they did (a bot token): exactly
+        when acting from Slack is on."""
+        return self.slack_actions != "off"
 
     @property
     def bedrock_enabled(self) -> bool:

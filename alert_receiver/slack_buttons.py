@@ -16,6 +16,16 @@ shows the silence too instead of painting over it. Alertmanager is asked first a
 written after, so when Alertmanager fails nothing is stored; when the store fails after a
 silence was made, the next press finds that silence (its comment names the incident) and stores
 it instead of making a second.
+
+`self._lock` orders presses within one process only: each web worker (HTTP) and each replica's
+delivery process (Socket Mode) has its own. Two presses in two processes can both find no silence
+and both make one. So every press settles on one silence per incident, the same in every process:
+after making its silence it lists the incident's running silences again, keeps the oldest (every
+press sees it: it was made before any other press listed) and expires the others, and stores the
+one it kept. Expire silence ends every running silence made for the incident, not only the one
+its button names, so a silence a race left behind never outlives the message's "notify again".
+(Alertmanager peers in HA share silences by gossip, within a moment: two presses answered by two
+peers in that moment may both keep their own; Expire silence still ends both.)
 """
 
 from __future__ import annotations
@@ -144,9 +154,10 @@ class ButtonActions:
                         "duration."
                     )
                 # (a stored silence ended in Alertmanager's UI or amtool is replaced)
-                state = self._earlier_silence(am, incident, now) or self._new_silence(
-                    am, i, incident, labels, duration, now
-                )
+                state = self._one_silence(am, incident, now)
+                if state is None:
+                    made = self._new_silence(am, i, incident, labels, duration, now)
+                    state = self._settle(am, incident, made, now)
             except IntegrationError as e:
                 return Reply(
                     f"Alertmanager did not take the silence ({escape_mrkdwn(e.reason)}): "
@@ -185,27 +196,47 @@ class ButtonActions:
         )
         return SilenceState(sid, i.user_id, i.user_name, now, ends)
 
-    def _earlier_silence(
+    def _one_silence(
         self, am: AlertmanagerClient, incident: Incident, now: datetime
     ) -> SilenceState | None:
-        """An active silence an earlier press made for this incident but could not store."""
-        for s in am.silences():
-            if (s.get("status") or {}).get("state") != "active":
-                continue
-            if not _made_for(s, incident):
-                continue
-            who = CREATED_BY.match(str(s.get("createdBy", "")))
-            return SilenceState(
-                str(s["id"]),
-                who["id"] if who else "",
-                who["name"] if who else str(s.get("createdBy", "")),
-                parse_time(str(s.get("startsAt") or now.isoformat())),
-                parse_time(str(s["endsAt"])),
-            )
-        return None
+        """The oldest running silence made for this incident (one an earlier press made but
+        could not store, or one a press in another process made meanwhile), the others expired."""
+        running = sorted(
+            (s for s in am.silences() if _live(s) and _made_for(s, incident)),
+            key=lambda s: (parse_time(str(s.get("startsAt") or now.isoformat())), str(s["id"])),
+        )
+        if not running:
+            return None
+        kept, *extra = running
+        for s in extra:
+            try:
+                am.expire_silence(str(s["id"]))
+                log.info("incident %s: second silence %s expired", incident.id[:8], s["id"])
+            except IntegrationError as e:  # Expire silence ends it, whichever it names
+                log.warning("incident %s: second silence %s kept: %s", incident.id[:8], s["id"], e)
+        who = CREATED_BY.match(str(kept.get("createdBy", "")))
+        return SilenceState(
+            str(kept["id"]),
+            who["id"] if who else "",
+            who["name"] if who else str(kept.get("createdBy", "")),
+            parse_time(str(kept.get("startsAt") or now.isoformat())),
+            parse_time(str(kept["endsAt"])),
+        )
+
+    def _settle(
+        self, am: AlertmanagerClient, incident: Incident, made: SilenceState, now: datetime
+    ) -> SilenceState:
+        """After making `made`: the silence every press of this incident keeps (module doc).
+        Alertmanager took ours, so a failed listing is no failure: ours is kept and stored."""
+        try:
+            return self._one_silence(am, incident, now) or made
+        except IntegrationError as e:
+            log.warning("incident %s: silences not listed after making one: %s", incident.id, e)
+            return made
 
     def _expire(self, i: Interaction, incident: Incident, silence_id: str) -> Reply:
-        if self.am is None:
+        am = self.am
+        if am is None:
             return Reply("Expiring a silence needs `ALERTMANAGER_URL`: nothing was changed.")
         if not silence_id:
             return Reply("This button names no silence: nothing was changed.")
@@ -213,21 +244,19 @@ class ButtonActions:
             now = self._now()
             stored = self._silence_of(incident.id)
             try:
-                found = self.am.get_silence(silence_id)
-                state = ((found or {}).get("status") or {}).get("state")
+                found = am.get_silence(silence_id)
                 if found is not None and not _made_for(found, incident):
                     return Reply(
                         "That silence was not made from this message's Silence button: it "
                         "stays as it is (Alertmanager's UI can expire it)."
                     )
-                if found is not None and state != "expired":
-                    self.am.expire_silence(silence_id)
+                ended_now = _expire_all(am, incident, found)
             except IntegrationError as e:
                 return Reply(
                     f"Alertmanager did not answer ({escape_mrkdwn(e.reason)}): the silence "
                     "stays as it is. Try again in a minute."
                 )
-            if found is None or state == "expired":
+            if not ended_now:
                 # Bring the message in line with Alertmanager: the silence is over either way.
                 ended = parse_time(found["endsAt"]) if found else now
                 if stored is not None and stored.id == silence_id and stored.active(now):
@@ -238,7 +267,7 @@ class ButtonActions:
                         "(deleted, or its data was lost): there is nothing to expire."
                     )
                 return Reply(f"That silence already ended at {self._time(ended)}.")
-            if stored is not None and stored.id == silence_id:
+            if stored is not None and (stored.id in ended_now or stored.id == silence_id):
                 expired = dataclasses.replace(stored, expired_by_name=i.user_name, expired_at=now)
                 try:
                     self._store("silence", incident, expired.to_dict(), now)
@@ -314,6 +343,24 @@ class ButtonActions:
 def _made_for(silence: dict[str, Any], incident: Incident) -> bool:
     """Made by a button of this incident's message: its comment ends with the incident's ID."""
     return str(silence.get("comment", "")).endswith(f"incident {incident.id}")
+
+
+def _live(silence: dict[str, Any]) -> bool:
+    """Running or about to: Alertmanager's state is "active" or "pending", not "expired"."""
+    return (silence.get("status") or {}).get("state") in ("active", "pending")
+
+
+def _expire_all(
+    am: AlertmanagerClient, incident: Incident, named: dict[str, Any] | None
+) -> set[str]:
+    """Ends every running silence made for this incident, and the one the button names (already
+    checked to be one); the IDs it ended. More than one runs only after a race (module doc)."""
+    ids = {str(s["id"]) for s in am.silences() if _live(s) and _made_for(s, incident)}
+    if named is not None and _live(named):
+        ids.add(str(named["id"]))
+    for sid in sorted(ids):
+        am.expire_silence(sid)
+    return ids
 
 
 def _running(am: AlertmanagerClient, silence_id: str) -> bool:

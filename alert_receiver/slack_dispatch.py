@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 _LABEL = re.compile(r"[a-z][a-z0-9_]{0,31}")  # an action name fit for a metric label
 MEMBERS_TTL = 60.0  # how long a user group's member list is trusted
+CHANNEL_RETRY = 60.0  # how long the alert channel is not looked up again after a failed look-up
+SLACK_HOOKS = "https://hooks.slack.com:443"  # where Slack's response_urls point
 
 
 COMMANDS = {"analyze": "analyze", "analyse": "analyze", "help": "help"}
@@ -90,9 +92,14 @@ def interaction_from(kind: str, payload: Mapping[str, Any]) -> Interaction | Non
 class Access:
     """Who may act: from the alert channel(s), or as a member of the allowed user group.
 
-    `channels()` resolves the alert channels' IDs (SLACK_CHANNEL may be a name); it is asked again
-    until it answers, then kept. `members(group)` lists a user group, kept `ttl` seconds. When
-    Slack cannot be asked, the answer is no: an action is never allowed by an error.
+    `channels()` resolves the alert channels' IDs (SLACK_CHANNEL may be a name: a search through
+    `conversations.list`, up to 50 pages); once it answers, the IDs are kept. A failed look-up (a
+    wrong name, Slack down) is not repeated for `retry` seconds, so a misconfigured channel costs
+    one search a minute, not one a press. Slack is asked outside the lock: one press looks the
+    channel up while the others that need it wait for that answer, and nothing else waits (the
+    user group's members, the presses once it is known). `members(group)` lists a user group,
+    kept `ttl` seconds. When Slack cannot be asked, the answer is no: an action is never allowed
+    by an error.
     """
 
     def __init__(
@@ -102,23 +109,46 @@ class Access:
         members: Callable[[str], frozenset[str]] | None = None,
         *,
         ttl: float = MEMBERS_TTL,
+        retry: float = CHANNEL_RETRY,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._resolve, self.usergroup, self._members = channels, usergroup, members
-        self.ttl, self._clock = ttl, clock
+        self.ttl, self.retry, self._clock = ttl, retry, clock
         self._channels: frozenset[str] | None = None
+        self._failed_at: float | None = None  # when the last look-up of the channels failed
+        self._resolving: threading.Event | None = None  # set when the look-up under way ends
         self._cached: tuple[float, frozenset[str]] | None = None
         self._lock = threading.Lock()
 
     def channels(self) -> frozenset[str]:
         with self._lock:
-            if self._channels is None:
-                try:
-                    self._channels = frozenset(self._resolve())
-                except IntegrationError as e:
-                    log.error("Slack actions: cannot resolve the alert channel: %s", e)
-                    return frozenset()
-            return self._channels
+            if self._channels is not None:
+                return self._channels
+            if self._failed_at is not None and self._clock() - self._failed_at < self.retry:
+                return frozenset()
+            under_way = self._resolving
+            if under_way is None:
+                done = self._resolving = threading.Event()
+        if under_way is not None:  # another press is asking Slack: its answer is ours
+            under_way.wait()
+            with self._lock:
+                return self._channels or frozenset()
+        resolved: frozenset[str] | None = None
+        try:
+            resolved = frozenset(self._resolve())
+        except IntegrationError as e:
+            log.error(
+                "Slack actions: cannot resolve the alert channel (asked again in %gs): %s",
+                self.retry,
+                e,
+            )
+        finally:
+            with self._lock:
+                self._channels = resolved
+                self._failed_at = None if resolved is not None else self._clock()
+                self._resolving = None
+            done.set()
+        return resolved or frozenset()
 
     def group_members(self) -> frozenset[str]:
         if not self.usergroup or self._members is None:
@@ -146,11 +176,23 @@ def refusal(access: Access) -> str:
     return f":no_entry: Not allowed here: actions are taken from {where}{who}. Nothing was changed."
 
 
-def response_hosts(api_url: str) -> frozenset[str]:
-    """Where a reply may be sent: Slack's hooks host, and the Web API's host (a fake in tests).
-    A `response_url` naming any other host is not followed."""
-    host = urllib.parse.urlsplit(api_url).hostname or ""
-    return frozenset({"hooks.slack.com", host} - {""})
+def origin(url: str) -> str:
+    """`scheme://host:port` of a URL, the port spelled out; "" when it has none (or a bad port)."""
+    parts = urllib.parse.urlsplit(url)
+    try:
+        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme.lower())
+    except ValueError:
+        return ""
+    if not parts.hostname or port is None:
+        return ""
+    return f"{parts.scheme.lower()}://{parts.hostname}:{port}"
+
+
+def response_origins(api_url: str) -> frozenset[str]:
+    """Where a reply may be sent: Slack's hooks over HTTPS, and exactly the Web API's scheme, host
+    and port (a loopback fake over plain HTTP in tests). A `response_url` anywhere else, or on a
+    Slack host over plain HTTP, is not followed: the reply may carry what a person should see."""
+    return frozenset({SLACK_HOOKS, origin(api_url)} - {""})
 
 
 def _log_failure(future: Future) -> None:
@@ -170,11 +212,11 @@ class Dispatcher:
         respond: Callable[[str, Reply], None],
         metrics: Metrics,
         *,
-        reply_hosts: frozenset[str] = frozenset({"hooks.slack.com"}),
+        reply_origins: frozenset[str] = frozenset({SLACK_HOOKS}),
         threads: int = 4,
     ) -> None:
         self.handlers, self.access, self.respond, self.metrics = handlers, access, respond, metrics
-        self.reply_hosts = reply_hosts
+        self.reply_origins = reply_origins
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="slack-action")
 
     def submit(self, i: Interaction) -> None:
@@ -189,7 +231,7 @@ class Dispatcher:
         if (i.kind == "command" and action in HARMLESS) or self.access.allowed(i):
             handler = self.handlers.get(i.kind)
             if handler is None:
-                outcome, reply = "unknown", Reply(f"This receiver does not handle {i.kind}s yet.")
+                outcome, reply = "unknown", Reply(f"This receiver has no handler for {i.kind}s.")
             else:
                 try:
                     reply = handler(i)
@@ -217,12 +259,12 @@ class Dispatcher:
         return reply
 
     def _answer(self, i: Interaction, reply: Reply) -> None:
-        host = urllib.parse.urlsplit(i.response_url).hostname or ""
         if not i.response_url:
             log.warning("Slack action by %s: no response_url, reply dropped", i.user_id)
             return
-        if host not in self.reply_hosts:
-            log.warning("Slack action by %s: response_url on %r not followed", i.user_id, host)
+        where = origin(i.response_url)
+        if where not in self.reply_origins:
+            log.warning("Slack action by %s: response_url on %r not followed", i.user_id, where)
             return
         try:
             self.respond(i.response_url, reply)

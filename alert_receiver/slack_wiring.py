@@ -14,26 +14,12 @@ from alert_receiver.interactions import Handler, Kind, Reply
 from alert_receiver.metrics import Metrics
 from alert_receiver.settings import Settings
 from alert_receiver.slack_commands import Commands
-from alert_receiver.slack_dispatch import Access, Dispatcher, interaction_from, response_hosts
+from alert_receiver.slack_dispatch import Access, Dispatcher, interaction_from, response_origins
 from alert_receiver.store.base import Store
+from alert_receiver.wiring import build_button_actions
 
 if TYPE_CHECKING:
     from integrations.slack_socket import SocketModeListener
-
-
-def button_handler(
-    settings: Settings, store: Store, clients: Clients, metrics: Metrics
-) -> Handler | None:
-    """The handler of the alert messages' buttons (Silence, Acknowledge, Analyse again): the hook
-    for the button actions (alert_receiver/slack_buttons.py), built by
-    `wiring.build_button_actions(settings, store, clients)` where that exists. Without it, a
-    press is answered "does not handle buttons yet" and counted as `outcome="unknown"`.
-    (Once both are in one tree, this can import `build_button_actions` directly.)
-    """
-    from alert_receiver import wiring
-
-    build = getattr(wiring, "build_button_actions", None)
-    return build(settings, store, clients).handle if build is not None else None
 
 
 def build_dispatcher(
@@ -44,17 +30,21 @@ def build_dispatcher(
     *,
     buttons: Handler | None = None,
 ) -> Dispatcher:
-    """What both transports (Socket Mode, POST /slack/events) hand interactions to."""
+    """What both transports (Socket Mode, POST /slack/events) hand interactions to: `/bravo`
+    (slack_commands.py) and the alert messages' buttons (slack_buttons.py; `buttons` replaces
+    them, for tests and the benchmark)."""
     from integrations.slack import WebApiSlack
     from integrations.slack_socket import respond
 
     slack = clients.slack
-    if not isinstance(slack, WebApiSlack):  # settings.problems() makes this a start-up error
+    if not isinstance(slack, WebApiSlack):
+        # Callers build it only when settings.slack_actions is on, which needs the bot token;
+        # without one cli.py warns at start and actions stay off (README, "Acting from Slack").
         raise ValueError("acting from Slack needs SLACK_BOT_TOKEN (the Web API)")
-    handlers: dict[Kind, Handler] = {"command": Commands(store).handle}
-    button = buttons or button_handler(settings, store, clients, metrics)
-    if button is not None:
-        handlers["button"] = button
+    handlers: dict[Kind, Handler] = {
+        "command": Commands(store).handle,
+        "button": buttons or build_button_actions(settings, store, clients).handle,
+    }
     access = Access(
         lambda: [slack.channel_id(settings.slack_channel)],
         settings.slack_allowed_usergroup,
@@ -69,7 +59,7 @@ def build_dispatcher(
         access,
         reply,
         metrics,
-        reply_hosts=response_hosts(settings.slack_api_url),
+        reply_origins=response_origins(settings.slack_api_url),
         threads=settings.slack_action_threads,
     )
 

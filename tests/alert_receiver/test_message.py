@@ -10,12 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alert_receiver.enrichment import Analysis, LogContext, LogLine
-from alert_receiver.message import Links, link, render_blocks, render_message
+from alert_receiver.message import Links, render_blocks, render_message
+from alert_receiver.message_text import link
 from alert_receiver.model import Incident
 from alert_receiver.payload import parse_webhook
 from integrations.slack_common import escape_mrkdwn
 from tests.alert_receiver.payloads import alert, webhook
-from tests.fakes.slack import block_problems
+from tests.fakes.slack_blocks import block_problems
 
 
 def incident_of(*alerts) -> Incident:

@@ -11,7 +11,7 @@ from alert_receiver.message import _fit, fallback_text, render_blocks
 from alert_receiver.message_actions import parse_value
 from tests.alert_receiver.payloads import alert, resolved
 from tests.alert_receiver.test_message import incident_of
-from tests.fakes.slack import block_problems
+from tests.fakes.slack_blocks import block_problems
 
 NOW = datetime(2024, 5, 1, 0, 30, tzinfo=UTC)
 SEOUL = ZoneInfo("Asia/Seoul")

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
-from alert_receiver.interactions import Interaction
-from alert_receiver.slack_dispatch import Access, action_of, interaction_from, response_hosts
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from alert_receiver.interactions import Interaction, Reply
+from alert_receiver.metrics import Metrics
+from alert_receiver.slack_dispatch import (
+    Access,
+    Dispatcher,
+    action_of,
+    interaction_from,
+    response_origins,
+)
 from integrations.errors import Unavailable
 from tests.fakes.slack_socket import block_actions, slash_command
 
@@ -74,22 +84,94 @@ def test_the_member_list_is_kept_a_while_and_errors_say_no():
     assert len(calls) == 4
 
 
-def test_the_channel_is_resolved_until_it_is_known():
-    answers = iter([Unavailable("slack", "down"), ["C0ALERTS"]])
+def test_the_channel_is_resolved_until_it_is_known_and_a_failure_is_kept_a_minute():
+    now = [0.0]
+    calls = []
+    answers = iter([Unavailable("slack", "channel_not_found"), ["C0ALERTS"]])
 
     def resolve():
+        calls.append(now[0])
         a = next(answers)
         if isinstance(a, Exception):
             raise a
         return a
 
-    access = Access(resolve)
+    access = Access(resolve, clock=lambda: now[0])
     here = Interaction("button", "U", "u", "T", "C0ALERTS")
     assert not access.allowed(here)
+    now[0] = 59
+    assert not access.allowed(here)  # not asked again: a wrong name is one search a minute
+    assert calls == [0.0]
+    now[0] = 61
     assert access.allowed(here)
+    now[0] = 1000
     assert access.allowed(here)  # kept: no third resolution
+    assert calls == [0.0, 61]
 
 
-def test_replies_go_to_slack_hosts_only():
-    assert response_hosts("https://slack.com/api/") == {"hooks.slack.com", "slack.com"}
-    assert response_hosts("http://127.0.0.1:5000/api/") == {"hooks.slack.com", "127.0.0.1"}
+def test_a_slow_channel_look_up_is_made_once_and_holds_up_nothing_else():
+    asked, answer = threading.Event(), threading.Event()
+    calls = []
+
+    def resolve():
+        calls.append(1)
+        asked.set()
+        assert answer.wait(10)
+        return ["C0ALERTS"]
+
+    access = Access(resolve, "S0ONCALL", lambda group: frozenset({"U0BOB"}))
+    here = Interaction("button", "U0JANE", "jane", "T", "C0ALERTS")
+    with ThreadPoolExecutor(3) as pool:
+        first = pool.submit(access.allowed, here)
+        assert asked.wait(10)
+        second = pool.submit(access.allowed, here)  # waits for the look-up under way
+        assert access.group_members() == {"U0BOB"}  # not held up by the look-up
+        assert not second.done()
+        answer.set()
+        assert first.result(10)
+        assert second.result(10)
+    assert calls == [1]
+
+
+def dispatcher(replies: list[str], api_url: str) -> Dispatcher:
+    return Dispatcher(
+        {"button": lambda i: Reply("done")},
+        Access(lambda: ["C0ALERTS"]),
+        lambda url, r: replies.append(url),
+        Metrics(),
+        reply_origins=response_origins(api_url),
+    )
+
+
+def test_replies_go_to_slack_over_https_or_to_the_web_apis_own_origin_only():
+    assert response_origins("https://slack.com/api/") == {
+        "https://hooks.slack.com:443",
+        "https://slack.com:443",
+    }
+    assert response_origins("http://127.0.0.1:5000/api/") == {
+        "https://hooks.slack.com:443",
+        "http://127.0.0.1:5000",
+    }
+    cases = {
+        "https://hooks.slack.com/actions/T0/1/abc": True,
+        "https://HOOKS.slack.com:443/actions/T0/1/abc": True,
+        "http://hooks.slack.com/actions/T0/1/abc": False,  # in the clear
+        "https://hooks.slack.com:8443/actions/T0/1/abc": False,
+        "https://hooks.slack.com.example.org/actions/T0/1/abc": False,
+        "https://hooks.slack.com@example.org/actions": False,
+        "http://127.0.0.1:5000/_response/x": True,  # the fake, as SLACK_API_URL names it
+        "https://127.0.0.1:5000/_response/x": False,
+        "http://127.0.0.1:5001/_response/x": False,
+        "http://127.0.0.1:bad/_response/x": False,
+        "file:///etc/passwd": False,
+    }
+    replies: list[str] = []
+    d = dispatcher(replies, "http://127.0.0.1:5000/api/")
+    try:
+        for url in cases:
+            payload = block_actions("silence", "x", response_url=url)
+            reply = d.dispatch(interaction_from("interactive", payload))
+            assert reply is not None
+    finally:
+        d.close()
+    assert replies == [url for url, followed in cases.items() if followed]

@@ -45,3 +45,25 @@ def test_check_config_says_how_slack_reaches_the_receiver(monkeypatch, capsys):
         monkeypatch.setenv(k, v)
     assert main(["--check-config"]) == 0
     assert "slack actions socket" in capsys.readouterr().out
+
+
+def test_an_action_transport_without_the_bot_token_warns_and_leaves_actions_off(
+    monkeypatch, capsys
+):
+    """Alerts still flow through the webhook: the start goes on, and the log says why no
+    buttons come (README, "Acting from Slack")."""
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    env = {
+        "ALERT_RECEIVER_TOKEN": "t",
+        "SLACK_WEBHOOK_URL": "https://hooks.example/x",
+        "SLACK_APP_TOKEN": "xapp-1",
+        "SLACK_SIGNING_SECRET": "s",
+    }
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    assert main(["--check-config"]) == 0
+    out, err = capsys.readouterr()
+    assert "slack actions off" in out
+    assert "level=warning" in err
+    assert "acting from Slack needs SLACK_BOT_TOKEN" in err
+    assert "actions are off" in err

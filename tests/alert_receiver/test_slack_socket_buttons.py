@@ -1,7 +1,7 @@
 """The issue's test across both halves: the Silence button pressed over Socket Mode (slack-sdk's
 client, FakeSlack's loopback WebSocket) against a real Alertmanager, with the handler the
-receiver wires by default (slack_wiring.button_handler). Skipped until the button actions
-(alert_receiver/slack_buttons.py) are in the tree."""
+receiver wires by default (slack_wiring.build_dispatcher: the button actions of
+alert_receiver/slack_buttons.py)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,8 @@ import time
 
 import pytest
 
-from alert_receiver import wiring
-
-if not hasattr(wiring, "build_button_actions"):
-    pytest.skip("the button actions are not merged", allow_module_level=True)
-
-from alert_receiver.slack_wiring import build_dispatcher, build_socket_mode, button_handler
+from alert_receiver.slack_buttons import ButtonActions
+from alert_receiver.slack_wiring import build_dispatcher, build_socket_mode
 from integrations.alertmanager import AlertmanagerClient
 from tests.alert_receiver.daemons import Alertmanager
 from tests.alert_receiver.payloads import alert, webhook
@@ -44,8 +40,8 @@ def silences(am: Alertmanager) -> list[dict]:
 def test_silence_over_socket_mode_from_the_alert_channel_only(receiver_factory, slack, am):
     slack.channels.add("C0OTHER")
     r = receiver_factory(SLACK_APP_TOKEN=APP_TOKEN, ALERTMANAGER_URL=am.url)
-    assert button_handler(r.settings, r.store, r.clients, r.metrics) is not None  # wired
     dispatcher = build_dispatcher(r.settings, r.store, r.clients, r.metrics)
+    assert isinstance(getattr(dispatcher.handlers["button"], "__self__", None), ButtonActions)
     listener = build_socket_mode(r.settings, dispatcher)
     socket = slack.open_socket_mode()
     listener.start()

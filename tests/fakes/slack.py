@@ -1,15 +1,15 @@
 """FakeSlack: the Web API methods and the incoming webhook the receiver and reporter use.
 
-It checks what real Slack checks and answers the way it does: bearer token (`invalid_auth`),
-known channel IDs (`channel_not_found`), Block Kit limits (`invalid_blocks`: 50 blocks, 3,000
-characters a section, 150 a header, 10 fields), message length (`msg_too_long`), `thread_ts` and
-`ts` that exist. `fail(method, status, times, retry_after)` makes the next calls answer 429 (with
-`Retry-After`) or 5xx; `hold(method)` keeps the next call's answer back (the call takes effect)
-until the test releases it, so the test can kill the caller while its request is in flight
-(`effect_first=False`: the call takes effect only once released, a request still on its way).
-Every call is recorded in `calls`; messages keep their last content and their metadata, which
-`conversations.history` returns with `include_all_metadata`. Each of several callers can be
-given its own base URL, `api_url_for(name)`: its calls are recorded with `via=name`.
+It checks what real Slack checks and answers the way it does: bearer token (`invalid_auth`), known
+channel IDs (`channel_not_found`), Block Kit limits (`invalid_blocks`: 50 blocks, 3,000 characters a
+section, 150 a header, 10 fields, the buttons' limits: slack_blocks.py), message length
+(`msg_too_long`), `thread_ts` and `ts` that exist. `fail(method, status, times, retry_after)` makes
+the next calls answer 429 (with `Retry-After`) or 5xx; `hold(method)` keeps the next call's answer
+back (the call takes effect) until the test releases it, so the test can kill the caller while its
+request is in flight (`effect_first=False`: the call takes effect only once released, a request
+still on its way). Every call is recorded in `calls`; messages keep their last content and their
+metadata, which `conversations.history` returns with `include_all_metadata`. Each of several callers
+can be given its own base URL, `api_url_for(name)`: its calls are recorded with `via=name`.
 
     slack = FakeSlack(token="xoxb-test", channels={"C0ALERTS"})
     client = WebClient(token="xoxb-test", base_url=slack.api_url)
@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.fakes.http import FakeServer, Reply, Request, json_reply
+from tests.fakes.slack_blocks import block_problems
 from tests.fakes.slack_interactive import InteractiveApi
 
 
@@ -58,65 +59,6 @@ class Hold:
 
     def release(self) -> None:
         self.released.set()
-
-
-def block_problems(blocks: list[dict]) -> list[str]:
-    problems = []
-    if len(blocks) > 50:
-        problems.append(f"{len(blocks)} blocks > 50")
-    for i, b in enumerate(blocks):
-        kind = b.get("type")
-        text = (b.get("text") or {}).get("text", "")
-        if kind == "header" and len(text) > 150:
-            problems.append(f"blocks[{i}] header text {len(text)} > 150")
-        if kind == "section":
-            if len(text) > 3000:
-                problems.append(f"blocks[{i}] section text {len(text)} > 3000")
-            fields = b.get("fields") or []
-            if len(fields) > 10:
-                problems.append(f"blocks[{i}] {len(fields)} fields > 10")
-            problems += [
-                f"blocks[{i}].fields[{j}] {len(f.get('text', ''))} > 2000"
-                for j, f in enumerate(fields)
-                if len(f.get("text", "")) > 2000
-            ]
-            if not text and not fields:
-                problems.append(f"blocks[{i}] section without text or fields")
-        if kind == "context" and len(b.get("elements") or []) > 10:
-            problems.append(f"blocks[{i}] context with more than 10 elements")
-        if kind == "actions":
-            problems += _action_problems(i, b.get("elements") or [])
-        if kind not in ("header", "section", "context", "divider", "actions", "rich_text", "image"):
-            problems.append(f"blocks[{i}] unknown type {kind!r}")
-    return problems
-
-
-def _action_problems(i: int, elements: list[dict]) -> list[str]:
-    """An actions block: 25 elements at most, action IDs unique within it and at most 255
-    characters, button labels 75 and values 2,000, select options 100 (labels 75, values 150)."""
-    problems = [f"blocks[{i}] actions with {len(elements)} elements > 25"] * (len(elements) > 25)
-    action_ids = [e.get("action_id", "") for e in elements]
-    if len(set(action_ids)) != len(action_ids):
-        problems.append(f"blocks[{i}] actions with duplicate action_id")
-    for j, e in enumerate(elements):
-        where = f"blocks[{i}].elements[{j}]"
-        if len(e.get("action_id", "")) > 255:
-            problems.append(f"{where} action_id > 255")
-        if e.get("type") == "button":
-            if len(e["text"]["text"]) > 75:
-                problems.append(f"{where} button text > 75")
-            if len(e.get("value", "")) > 2000:
-                problems.append(f"{where} value > 2000")
-        elif e.get("type") == "static_select":
-            options = e.get("options") or []
-            if not 1 <= len(options) <= 100:
-                problems.append(f"{where} {len(options)} options")
-            for o in options:
-                if len(o["text"]["text"]) > 75 or len(o.get("value", "")) > 150:
-                    problems.append(f"{where} option too long")
-        else:
-            problems.append(f"{where} unexpected element type {e.get('type')!r}")
-    return problems
 
 
 _WEBHOOK_ERRORS = {
