@@ -146,7 +146,7 @@ class WebApiSlack:
             since = time.time() - 60
 
             def recheck() -> Posted | None:
-                ts = self.find(nonce, since, thread_ts)
+                ts = self.find(nonce, since, thread_ts, args["channel"])
                 return Posted(args["channel"], ts) if ts else None
 
         data = self._call(
