@@ -20,37 +20,23 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from integrations.errors import IntegrationError, Rejected, Unavailable
-from integrations.slack_common import CONTENT_ERRORS, Posted, Slack
+from integrations.slack_common import (
+    AUTH_ERRORS,
+    CHANNEL_ERRORS,
+    CONTENT_ERRORS,
+    SERVER_ERRORS,
+    Posted,
+    Slack,
+)
 
 if TYPE_CHECKING:
     from alert_receiver.metrics import Metrics
 
 T = TypeVar("T")
 
-# Slack refuses the credentials: nothing gets through until someone fixes the token or app.
-AUTH_ERRORS = (
-    "invalid_auth",
-    "not_authed",
-    "account_inactive",
-    "token_revoked",
-    "token_expired",
-    "no_permission",
-    "missing_scope",
-    "invalid_token",  # incoming webhook
-)
-# The channel is gone or the bot is not in it.
-CHANNEL_ERRORS = (
-    "channel_not_found",
-    "not_in_channel",
-    "is_archived",
-    "channel_is_archived",  # incoming webhook
-    "no_service",  # incoming webhook: the webhook was removed
-    "restricted_action",
-)
 # Slack or the way to it is down or slow: retried, and only worth a page if it lasts.
 TRANSIENT_ERRORS = ("ratelimited", "http_5xx", "timeout", "transport")
 OTHER_ERRORS = ("http_4xx", "other")
-_SLACK_5XX = ("fatal_error", "internal_error", "service_unavailable")
 # The calls that deliver; `find` (the look-up before a retried post) may fail without a scope
 # the receiver can do without (at-least-once then), so alerts leave it out.
 DELIVERY_OPS = ("post", "reply", "update")
@@ -62,7 +48,7 @@ def reason_of(err: IntegrationError) -> str:
     code = err.code
     if code in REASONS:
         return code
-    if code.startswith("http_5") or code in _SLACK_5XX:
+    if code.startswith("http_5") or code in SERVER_ERRORS:
         return "http_5xx"
     if isinstance(err, Unavailable):
         return "transport"
