@@ -5,8 +5,10 @@ task is retried with backoff and the queue slowly ages. The alerts on the receiv
 (rules/alerts/receiver.py) need to tell that apart from a slow Slack, so every call through
 `WatchedSlack` counts its failure under a bounded `reason` (Slack's error code when it is one we
 know, else its class: `http_4xx`, `http_5xx`, `timeout`, `transport`, `other`) and stamps the last
-success, by operation (post, reply, update, find). The pipeline keeps counting what it did
-(`alert_receiver_slack_calls_total{op}`).
+success, by operation: post, reply, update, find, and `answer`, a post to a channel the caller
+names (an on-demand answer where `/bravo analyze` was asked), which the bot may not be in: its
+refusals say nothing about the alerts' path, so the critical alert leaves them out. The pipeline
+keeps counting what it did (`alert_receiver_slack_calls_total{op}`).
 
     alert_receiver_slack_errors_total{op="post",reason="invalid_auth"} 12
     alert_receiver_slack_last_success_timestamp_seconds 1.7649e+09
@@ -36,11 +38,28 @@ T = TypeVar("T")
 
 # Slack or the way to it is down or slow: retried, and only worth a page if it lasts.
 TRANSIENT_ERRORS = ("ratelimited", "http_5xx", "timeout", "transport")
-OTHER_ERRORS = ("http_4xx", "other")
+# One message is gone or can no longer be edited (someone deleted it, a thread's parent went):
+# that incident's message, not the path, is broken; the task's retries show it (TasksRetrying).
+MESSAGE_ERRORS = (
+    "message_not_found",
+    "cant_update_message",
+    "edit_window_closed",
+    "thread_not_found",
+    "cannot_reply_to_message",
+)
+# Any other 4xx (`bad_request`: the client refused to send it): see the log; never a page.
+OTHER_ERRORS = ("http_4xx", "bad_request", "other")
 # The calls that deliver; `find` (the look-up before a retried post) may fail without a scope
 # the receiver can do without (at-least-once then), so alerts leave it out.
 DELIVERY_OPS = ("post", "reply", "update")
-REASONS = (*AUTH_ERRORS, *CHANNEL_ERRORS, *sorted(CONTENT_ERRORS), *TRANSIENT_ERRORS, *OTHER_ERRORS)
+REASONS = (
+    *AUTH_ERRORS,
+    *CHANNEL_ERRORS,
+    *sorted(CONTENT_ERRORS),
+    *MESSAGE_ERRORS,
+    *TRANSIENT_ERRORS,
+    *OTHER_ERRORS,
+)
 
 
 def reason_of(err: IntegrationError) -> str:
@@ -67,7 +86,7 @@ class WatchedSlack:
         self.supports_updates = slack.supports_updates
 
     def post(self, text: str, blocks: list[dict] | None = None, **kwargs: Any) -> Posted:
-        op = "reply" if kwargs.get("thread_ts") else "post"
+        op = "answer" if kwargs.get("channel") else "reply" if kwargs.get("thread_ts") else "post"
         return self._watch(op, lambda: self.inner.post(text, blocks, **kwargs))
 
     def update(self, ts: str, text: str, blocks: list[dict] | None = None, **kwargs: Any) -> Posted:
