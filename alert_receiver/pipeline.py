@@ -10,9 +10,9 @@
     reanalyse (per group) "Analyse again" (slack_buttons.py): a new revision, so fresh logs and
              a new analysis, past the cache, follow as for alerts that joined.
     ondemand (one at a time) analyse the cluster's current state (ondemand.py), store the result
-             for the web to answer `GET /api/v1/analyze/<id>`, queue `message` if asked to post.
-    message  post a prepared message (an on-demand analysis), at top level or in a thread; a
-             refusal other than the token's is final (pipeline_ondemand.py holds both steps).
+             for `GET /api/v1/analyze/<id>`, queue `message` to post it where it was asked.
+    message  post that answer, at top level or in a thread; a refusal is final, bar the token's.
+    (The steps a person asks for, `reanalyse`, `ondemand` and `message`, are pipeline_ondemand.py.)
 
 Exactly once, as far as Slack allows: every post carries a nonce (task ID + creation time +
 step) as message metadata. A task that runs again after a crash (`attempts > 1`) first asks Slack
@@ -292,20 +292,7 @@ class Pipeline:
             self.metrics.analysis_delay.observe(max(0.0, self._clock() - incident.created))
 
     def _reanalyse(self, task: Task) -> None:
-        """A new revision with every firing alert, as if they had all joined again: `logs`
-        asks Loki afresh, `analyze` skips the cache, and the message shows both as pending."""
-        incident = self.store.incident_by_id(task.payload["incident"])
-        if incident is None or incident.resolved:
-            self.store.commit(done=task)  # gone or over since the press: nothing to analyse
-            return
-        incident.revision += 1
-        alerts = [a.fingerprint for a in incident.firing]
-        logs = {"incident": incident.id, "revision": incident.revision, "alerts": alerts}
-        follow = [
-            NewTask("logs", {**logs, "fresh": True}),
-            NewTask("refresh", {"incident": incident.id}, serial_key=incident.group_id),
-        ]
-        self.store.commit(done=task, incident=incident, enqueue=follow)
+        pipeline_ondemand.reanalyse(self, task)
 
     def _logs_of(self, incident_id: str) -> tuple[int, LogContext] | None:
         """The newest stored log context and its revision."""

@@ -1,7 +1,9 @@
-"""The on-demand analysis' two steps (ondemand.py), run by the pipeline like every other step.
+"""The steps a person asks for from Slack or the API, run by the pipeline like every other step.
 
-    ondemand (one at a time) analyse the cluster's current state, store the result for the web
-             to answer `GET /api/v1/analyze/<id>`, queue `message` if asked to post.
+    reanalyse (per group) "Analyse again" (slack_buttons.py): a new revision, so fresh logs and
+             a new analysis, past the cache, follow as for alerts that joined.
+    ondemand (one at a time) analyse the cluster's current state (ondemand.py), store the result
+             for the web to answer `GET /api/v1/analyze/<id>`, queue `message` if asked to post.
     message  post that answer, at top level or in a thread, where it was asked.
 
 `/bravo analyze` may be run where the bot cannot post (a channel it is not in, a DM with someone
@@ -28,6 +30,23 @@ if TYPE_CHECKING:
     from alert_receiver.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
+
+
+def reanalyse(p: Pipeline, task: Task) -> None:
+    """A new revision with every firing alert, as if they had all joined again: `logs` asks Loki
+    afresh, `analyze` skips the cache, and the message shows both as pending."""
+    incident = p.store.incident_by_id(task.payload["incident"])
+    if incident is None or incident.resolved:
+        p.store.commit(done=task)  # gone or over since the press: nothing to analyse
+        return
+    incident.revision += 1
+    alerts = [a.fingerprint for a in incident.firing]
+    logs = {"incident": incident.id, "revision": incident.revision, "alerts": alerts}
+    follow = [
+        NewTask("logs", {**logs, "fresh": True}),
+        NewTask("refresh", {"incident": incident.id}, serial_key=incident.group_id),
+    ]
+    p.store.commit(done=task, incident=incident, enqueue=follow)
 
 
 def analyse(p: Pipeline, task: Task) -> None:
