@@ -321,7 +321,7 @@ def build(s: GrafanaSettings) -> model.Dashboard:
             timeseries_panel(
                 "Exporter scrape duration per node",
                 "How long each node's healthcheck exporter took to run its probes for a scrape.",
-                "well under the 4 s scrape timeout.",
+                f"well under the {cfg.healthcheck.scrape_timeout} scrape timeout.",
                 [
                     promql(
                         "max by (node) ("
