@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from alert_receiver import ondemand
 from alert_receiver.model import NewTask, Task
 from integrations.errors import IntegrationError, Rejected
-from integrations.slack_common import AUTH_ERRORS
+from integrations.slack_common import AUTH_ERRORS, escape_mrkdwn
 
 if TYPE_CHECKING:
     from alert_receiver.pipeline import Pipeline
@@ -127,8 +127,9 @@ def _tell_privately(p: Pipeline, task: Task, err: Rejected) -> bool:
         log.warning("on-demand answer: response_url on %r not followed", host)
         return False
     message: dict[str, Any] = p.redactor.walk(task.payload["message"])
+    code = escape_mrkdwn(err.code or "refused")
     note = (
-        f":warning: Slack would not let me post this in the channel (`{err.code or 'refused'}`): "
+        f":warning: Slack would not let me post this in the channel (`{code}`): "
         "invite me there (`/invite @<bot>`) or ask in the alert channel. Only you see this copy."
     )
     blocks = message.get("blocks") or []

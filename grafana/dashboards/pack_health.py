@@ -250,7 +250,9 @@ def build(s: GrafanaSettings) -> model.Dashboard:
                 "Failed Slack calls per second by operation and Slack's error code: "
                 "invalid_auth and token_revoked (the token), channel_not_found and "
                 "not_in_channel (the channel), http_5xx, timeout, transport, ratelimited (Slack "
-                "or the way there).",
+                "or the way there), message_not_found (one message was deleted). Operation "
+                "answer is an on-demand answer where /bravo analyze was asked: its refusals "
+                "(the bot not in that channel) do not page.",
                 "none.",
                 [
                     promql(
