@@ -193,3 +193,15 @@ def test_a_refused_token_keeps_the_answer_queued(receiver, slack):
     )
     assert not slack.replies()
     assert receiver.store.queued_payloads(ondemand.POST_SERIAL_KEY)
+
+
+def test_a_response_url_on_another_host_is_not_followed(receiver, slack):
+    """Only Slack's hosts get the answer: a response_url elsewhere is never called."""
+    request = OnDemandRequest(
+        uuid.uuid4().hex, post=True, channel="C0NOBOT", response_url="http://localhost:9/x"
+    )
+    receiver.store.enqueue([request.task()])
+    assert receiver.idle()
+    answer = receiver.store.result(request.id)
+    assert answer["posted"] == "refused by Slack (channel_not_found)"
+    assert slack.replies() == []
