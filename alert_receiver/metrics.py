@@ -6,7 +6,7 @@
     alert_receiver_ack_duration_seconds                 request received -> stored and answered
     alert_receiver_alerts_delivered_total{status}       alert state changes shown in Slack
     alert_receiver_alerts_duplicate_total               re-sent or HA-twin alerts, not posted again
-    alert_receiver_slack_calls_total{op}                post, update, reply, find
+    alert_receiver_slack_calls_total{op}                post, update, reply, answer, find
     alert_receiver_slack_errors_total{op,reason}        failed Slack calls by Slack's error code
     alert_receiver_slack_request_duration_seconds{op}   each Slack call, with its own retries
     alert_receiver_slack_last_success_timestamp_seconds the last call Slack answered ok

@@ -65,6 +65,8 @@ class OnDemandRequest:
 
     The HTTP API sets `namespace` and `post`; `channel` and `thread_ts` are for callers that
     answer where they were asked (the Slack command): None means `SLACK_CHANNEL`, top level.
+    `response_url` is the slash command's own way back to the person: when Slack refuses the
+    post (the bot is not in that channel, a DM), the answer goes there instead, seen by them only.
     """
 
     id: str
@@ -74,6 +76,7 @@ class OnDemandRequest:
     thread_ts: str | None = None
     requested_at: float = field(default_factory=time.time)
     requested_by: str | None = None  # a Slack user ID, shown on the post
+    response_url: str | None = None  # the slash command's, valid 30 minutes
 
     @classmethod
     def from_body(cls, body: object) -> OnDemandRequest:
@@ -101,6 +104,7 @@ class OnDemandRequest:
                 "thread_ts": self.thread_ts,
                 "requested_at": self.requested_at,
                 "requested_by": self.requested_by,
+                "response_url": self.response_url,
             },
             serial_key=SERIAL_KEY,
             created=self.requested_at,
@@ -116,6 +120,7 @@ class OnDemandRequest:
             thread_ts=d.get("thread_ts") or None,
             requested_at=float(d.get("requested_at") or time.time()),
             requested_by=d.get("requested_by") or None,
+            response_url=d.get("response_url") or None,
         )
 
 

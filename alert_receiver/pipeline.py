@@ -10,8 +10,9 @@
     reanalyse (per group) "Analyse again" (slack_buttons.py): a new revision, so fresh logs and
              a new analysis, past the cache, follow as for alerts that joined.
     ondemand (one at a time) analyse the cluster's current state (ondemand.py), store the result
-             for the web to answer `GET /api/v1/analyze/<id>`, queue `message` if asked to post.
-    message  post a prepared message (an on-demand analysis), at top level or in a thread.
+             for `GET /api/v1/analyze/<id>`, queue `message` to post it where it was asked.
+    message  post that answer, at top level or in a thread; a refusal is final, bar the token's.
+    (The steps a person asks for, `reanalyse`, `ondemand` and `message`, are pipeline_ondemand.py.)
 
 Exactly once, as far as Slack allows: every post carries a nonce (task ID + creation time +
 step) as message metadata. A task that runs again after a crash (`attempts > 1`) first asks Slack
@@ -31,7 +32,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from alert_receiver import message as render
-from alert_receiver import ondemand
+from alert_receiver import ondemand, pipeline_ondemand
 from alert_receiver.analysis import Analyst
 from alert_receiver.enrichment import Ack, Analysis, LogContext, SilenceState
 from alert_receiver.logs import LogFetcher, PendingLogs
@@ -65,6 +66,8 @@ class Pipeline:
         redactor: Redactor | None = None,
         clock: Callable[[], float] = time.time,
         buttons: bool = False,
+        respond: Callable[[str, dict[str, Any]], None] | None = None,
+        reply_hosts: frozenset[str] = frozenset(),
     ) -> None:
         self.store, self.slack, self.fetcher, self.analyst = store, slack, fetcher, analyst
         self.buttons = buttons  # Slack sends presses back (Socket Mode or the signed endpoint)
@@ -74,6 +77,9 @@ class Pipeline:
         self.first_post_wait, self.tz, self.links = first_post_wait, ZoneInfo(tz), links
         self.first_post_wait_critical = first_post_wait_critical
         self.mention, self.cache_ttl, self._clock = mention, cache_ttl, clock
+        # An on-demand answer Slack refused to post goes to the person who asked, through their
+        # command's response_url (only on these hosts): pipeline_ondemand.py.
+        self.respond, self.reply_hosts = respond, reply_hosts
 
     def close(self) -> None:
         self.fetcher.close()
@@ -137,7 +143,7 @@ class Pipeline:
             )
         message = self._render(incident, fresh_logs=logs)
         if is_new or not self.slack.supports_updates:
-            posted_ts = self._post_once(task, "post", message)
+            posted_ts = self.post_once(task, "post", message)
             if is_new:
                 incident.ts = posted_ts
                 self.metrics.first_post.observe(max(0.0, self._clock() - task.created))
@@ -148,7 +154,7 @@ class Pipeline:
                 self.redactor.walk(resolved), self.redactor.walk(joined), self.tz
             )
             if reply and incident.ts:
-                self._post_once(task, "reply", {"text": reply}, thread_ts=incident.ts)
+                self.post_once(task, "reply", {"text": reply}, thread_ts=incident.ts)
         self.store.commit(
             done=task,
             incident=incident,
@@ -280,26 +286,13 @@ class Pipeline:
                 message = render.render_followup(
                     self.redactor.walk(incident), analysis[1], logs[1] if logs else None, self.tz
                 )
-                self._post_once(task, "followup", message)
+                self.post_once(task, "followup", message)
         self.store.commit(done=task)
         if task.payload.get("reason") == "analysis" and task.payload.get("revision") == 1:
             self.metrics.analysis_delay.observe(max(0.0, self._clock() - incident.created))
 
     def _reanalyse(self, task: Task) -> None:
-        """A new revision with every firing alert, as if they had all joined again: `logs`
-        asks Loki afresh, `analyze` skips the cache, and the message shows both as pending."""
-        incident = self.store.incident_by_id(task.payload["incident"])
-        if incident is None or incident.resolved:
-            self.store.commit(done=task)  # gone or over since the press: nothing to analyse
-            return
-        incident.revision += 1
-        alerts = [a.fingerprint for a in incident.firing]
-        logs = {"incident": incident.id, "revision": incident.revision, "alerts": alerts}
-        follow = [
-            NewTask("logs", {**logs, "fresh": True}),
-            NewTask("refresh", {"incident": incident.id}, serial_key=incident.group_id),
-        ]
-        self.store.commit(done=task, incident=incident, enqueue=follow)
+        pipeline_ondemand.reanalyse(self, task)
 
     def _logs_of(self, incident_id: str) -> tuple[int, LogContext] | None:
         """The newest stored log context and its revision."""
@@ -335,44 +328,14 @@ class Pipeline:
         )
 
     def _ondemand(self, task: Task) -> None:
-        request = ondemand.OnDemandRequest.from_payload(task.payload)
-        state = self.state.collect(request.namespace)
-        analysis = self.analyst.analyze_state(state.summary(), state.errors)
-        result, message = ondemand.answer(
-            request,
-            state,
-            analysis,
-            ai_configured=self.analyst.ai_configured,
-            redactor=self.redactor,
-            tz=self.tz,
-        )
-        follow = []
-        if request.post:  # where it was asked (the Slack command's channel), or SLACK_CHANNEL
-            payload = {
-                "message": message,
-                "thread_ts": request.thread_ts,
-                "channel": request.channel,
-            }
-            follow.append(NewTask("message", payload, serial_key=ondemand.POST_SERIAL_KEY))
-            result["posted"] = "queued for Slack"
-        self.store.commit(
-            done=task, result=(request.id, result, ondemand.RESULT_TTL), enqueue=follow
-        )
-        log.info(
-            "on-demand analysis %s done (%s, %d firing)",
-            request.id,
-            analysis.kind,
-            len(state.alerts),
-        )
+        pipeline_ondemand.analyse(self, task)
 
     def _message(self, task: Task) -> None:
-        thread_ts, channel = task.payload.get("thread_ts"), task.payload.get("channel")
-        self._post_once(task, "post", task.payload["message"], thread_ts, channel)
-        self.store.commit(done=task)
+        pipeline_ondemand.post(self, task)
 
     # -- Slack calls ---------------------------------------------------------------------------
 
-    def _post_once(
+    def post_once(
         self,
         task: Task,
         step: str,
@@ -401,7 +364,8 @@ class Pipeline:
                     "task %s: %s already posted by an earlier attempt (ts %s)", task.id, step, found
                 )
                 return found
-        op = "reply" if thread_ts else "post"
+        # An answer where it was asked (another channel) is counted apart from the alerts' posts.
+        op = "answer" if channel else "reply" if thread_ts else "post"
         try:
             posted = self.slack.post(**message, thread_ts=thread_ts, nonce=nonce, channel=channel)
         except Rejected as e:

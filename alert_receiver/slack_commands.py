@@ -70,6 +70,7 @@ class Commands:
             post=True,
             channel=i.channel_id,
             requested_by=i.user_id or None,
+            response_url=i.response_url or None,  # if Slack refuses the post there (pipeline)
         )
         try:
             self.store.enqueue([request.task()])

@@ -5,8 +5,10 @@ task is retried with backoff and the queue slowly ages. The alerts on the receiv
 (rules/alerts/receiver.py) need to tell that apart from a slow Slack, so every call through
 `WatchedSlack` counts its failure under a bounded `reason` (Slack's error code when it is one we
 know, else its class: `http_4xx`, `http_5xx`, `timeout`, `transport`, `other`) and stamps the last
-success, by operation (post, reply, update, find). The pipeline keeps counting what it did
-(`alert_receiver_slack_calls_total{op}`).
+success, by operation: post, reply, update, find, and `answer`, a post to a channel the caller
+names (an on-demand answer where `/bravo analyze` was asked), which the bot may not be in: its
+refusals say nothing about the alerts' path, so the critical alert leaves them out. The pipeline
+keeps counting what it did (`alert_receiver_slack_calls_total{op}`).
 
     alert_receiver_slack_errors_total{op="post",reason="invalid_auth"} 12
     alert_receiver_slack_last_success_timestamp_seconds 1.7649e+09
@@ -20,41 +22,44 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from integrations.errors import IntegrationError, Rejected, Unavailable
-from integrations.slack_common import CONTENT_ERRORS, Posted, Slack
+from integrations.slack_common import (
+    AUTH_ERRORS,
+    CHANNEL_ERRORS,
+    CONTENT_ERRORS,
+    SERVER_ERRORS,
+    Posted,
+    Slack,
+)
 
 if TYPE_CHECKING:
     from alert_receiver.metrics import Metrics
 
 T = TypeVar("T")
 
-# Slack refuses the credentials: nothing gets through until someone fixes the token or app.
-AUTH_ERRORS = (
-    "invalid_auth",
-    "not_authed",
-    "account_inactive",
-    "token_revoked",
-    "token_expired",
-    "no_permission",
-    "missing_scope",
-    "invalid_token",  # incoming webhook
-)
-# The channel is gone or the bot is not in it.
-CHANNEL_ERRORS = (
-    "channel_not_found",
-    "not_in_channel",
-    "is_archived",
-    "channel_is_archived",  # incoming webhook
-    "no_service",  # incoming webhook: the webhook was removed
-    "restricted_action",
-)
 # Slack or the way to it is down or slow: retried, and only worth a page if it lasts.
 TRANSIENT_ERRORS = ("ratelimited", "http_5xx", "timeout", "transport")
-OTHER_ERRORS = ("http_4xx", "other")
-_SLACK_5XX = ("fatal_error", "internal_error", "service_unavailable")
+# One message is gone or can no longer be edited (someone deleted it, a thread's parent went):
+# that incident's message, not the path, is broken; the task's retries show it (TasksRetrying).
+MESSAGE_ERRORS = (
+    "message_not_found",
+    "cant_update_message",
+    "edit_window_closed",
+    "thread_not_found",
+    "cannot_reply_to_message",
+)
+# Any other 4xx (`bad_request`: the client refused to send it): see the log; never a page.
+OTHER_ERRORS = ("http_4xx", "bad_request", "other")
 # The calls that deliver; `find` (the look-up before a retried post) may fail without a scope
 # the receiver can do without (at-least-once then), so alerts leave it out.
 DELIVERY_OPS = ("post", "reply", "update")
-REASONS = (*AUTH_ERRORS, *CHANNEL_ERRORS, *sorted(CONTENT_ERRORS), *TRANSIENT_ERRORS, *OTHER_ERRORS)
+REASONS = (
+    *AUTH_ERRORS,
+    *CHANNEL_ERRORS,
+    *sorted(CONTENT_ERRORS),
+    *MESSAGE_ERRORS,
+    *TRANSIENT_ERRORS,
+    *OTHER_ERRORS,
+)
 
 
 def reason_of(err: IntegrationError) -> str:
@@ -62,7 +67,7 @@ def reason_of(err: IntegrationError) -> str:
     code = err.code
     if code in REASONS:
         return code
-    if code.startswith("http_5") or code in _SLACK_5XX:
+    if code.startswith("http_5") or code in SERVER_ERRORS:
         return "http_5xx"
     if isinstance(err, Unavailable):
         return "transport"
@@ -81,7 +86,7 @@ class WatchedSlack:
         self.supports_updates = slack.supports_updates
 
     def post(self, text: str, blocks: list[dict] | None = None, **kwargs: Any) -> Posted:
-        op = "reply" if kwargs.get("thread_ts") else "post"
+        op = "answer" if kwargs.get("channel") else "reply" if kwargs.get("thread_ts") else "post"
         return self._watch(op, lambda: self.inner.post(text, blocks, **kwargs))
 
     def update(self, ts: str, text: str, blocks: list[dict] | None = None, **kwargs: Any) -> Posted:

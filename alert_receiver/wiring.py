@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from alert_receiver.analysis import Analyst, RelatedMetrics
 from alert_receiver.clients import Clients
 from alert_receiver.delivery import Delivery
@@ -12,6 +15,7 @@ from alert_receiver.ondemand import StateCollector
 from alert_receiver.pipeline import Pipeline
 from alert_receiver.settings import Settings
 from alert_receiver.slack_buttons import ButtonActions
+from alert_receiver.slack_dispatch import response_hosts
 from alert_receiver.slack_watch import WatchedSlack
 from alert_receiver.store.base import Store
 
@@ -60,7 +64,26 @@ def build_pipeline(
         cache_ttl=settings.analysis_cache_ttl,
         redactor=clients.redactor,
         buttons=settings.slack_buttons,
+        respond=_responder(settings),
+        reply_hosts=response_hosts(settings.slack_api_url),
     )
+
+
+def _responder(settings: Settings) -> Callable[[str, dict[str, Any]], None]:
+    """How the pipeline answers a person through a slash command's `response_url`."""
+
+    def answer(url: str, message: dict[str, Any]) -> None:
+        from integrations.slack_socket import respond
+
+        respond(
+            url,
+            message["text"],
+            blocks=message.get("blocks"),
+            attachments=message.get("attachments"),
+            timeout=settings.slack_timeout,
+        )
+
+    return answer
 
 
 def build_delivery(

@@ -35,6 +35,7 @@ from integrations.slack_common import (
     CONTENT_ERRORS,
     DEFAULT_API_URL,
     METADATA_EVENT,
+    SERVER_ERRORS,
     Posted,
     Slack,
 )
@@ -146,7 +147,7 @@ class WebApiSlack:
             since = time.time() - 60
 
             def recheck() -> Posted | None:
-                ts = self.find(nonce, since, thread_ts)
+                ts = self.find(nonce, since, thread_ts, args["channel"])
                 return Posted(args["channel"], ts) if ts else None
 
         data = self._call(
@@ -296,11 +297,7 @@ class WebApiSlack:
                         SYSTEM, f"{method}: rate limited", retry_after(e.response.headers, 1.0)
                     ) from e
                 code = body.get("error") or f"http_{status}"
-                if status >= 500 or error in (
-                    "fatal_error",
-                    "internal_error",
-                    "service_unavailable",
-                ):
+                if status >= 500 or error in SERVER_ERRORS:
                     raise Unavailable(SYSTEM, f"{method}: {error}", code=code) from e
                 raise Rejected(SYSTEM, f"{method}: {error}", code=code) from e
             except SlackRequestError as e:

@@ -18,6 +18,29 @@ CONTENT_ERRORS = frozenset(
         "invalid_metadata_format",
     }
 )
+# Slack's own words for a failure on its side (answered with HTTP 200 or 5xx): worth retrying.
+SERVER_ERRORS = ("fatal_error", "internal_error", "service_unavailable")
+# Slack refuses the credentials: nothing gets through until someone fixes the token or app.
+AUTH_ERRORS = (
+    "invalid_auth",
+    "not_authed",
+    "account_inactive",
+    "token_revoked",
+    "token_expired",
+    "no_permission",
+    "missing_scope",
+    "invalid_token",  # incoming webhook
+)
+# The channel is gone, or the bot is not in it or may not post there: every post to that channel
+# fails the same way until someone invites the bot or picks another channel.
+CHANNEL_ERRORS = (
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "channel_is_archived",  # incoming webhook
+    "no_service",  # incoming webhook: the webhook was removed
+    "restricted_action",
+)
 
 
 @dataclass(frozen=True)

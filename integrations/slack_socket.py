@@ -199,14 +199,21 @@ def respond(
     ephemeral: bool = True,
     replace_original: bool = False,
     timeout: float = 10.0,
+    blocks: list[dict] | None = None,
+    attachments: list[dict] | None = None,
 ) -> None:
     """Answer an interaction through its `response_url`: only the person sees an ephemeral one;
-    `in_channel` shows it to the channel. `text` is mrkdwn: escape what did not come from us."""
+    `in_channel` shows it to the channel. `text` is mrkdwn: escape what did not come from us.
+    It reaches the person even where the bot may not post (a channel it is not in, a DM)."""
     body: dict[str, Any] = {
         "text": text,
         "response_type": "ephemeral" if ephemeral else "in_channel",
         "replace_original": replace_original,
     }
+    if blocks:
+        body["blocks"] = blocks
+    if attachments:
+        body["attachments"] = attachments
     try:
         resp = WebhookClient(response_url, timeout=max(1, round(timeout))).send_dict(body)
     except OSError as e:

@@ -26,6 +26,7 @@ from grafana.targets import promql
 from grafana.variables import cluster, cluster_matcher, label_values, prometheus_datasource
 from rules import runbook_url
 from rules.model import num, sel
+from rules.probe_timing import page_budget
 
 KEY = "healthcheck"
 COUNT_RED = [(None, "green"), (1, "red")]
@@ -44,6 +45,8 @@ def build(s: GrafanaSettings) -> model.Dashboard:
     failing = f"count by (kind, target) ({probe} == 0)\n/\ncount by (kind, target) ({probe})"
 
     probe_for = s.alert_for("HealthcheckProbeFailed")
+    hc_timing = s.rules.healthcheck
+    budget = page_budget(hc_timing, probe_for).worst
     probe_for = "" if probe_for == "0s" else f", then for {probe_for}"
 
     def runbook(name: str) -> Link:
@@ -245,7 +248,8 @@ def build(s: GrafanaSettings) -> model.Dashboard:
                 "Scrape duration",
                 "How long each exporter pod took to run all its probes for one scrape; the probes "
                 "run concurrently, so this is about the slowest probe.",
-                "well under the 4s scrape timeout the 30-second paging budget assumes.",
+                f"well under the {hc_timing.scrape_timeout} scrape timeout the "
+                f"{budget:g}-second paging budget assumes (rules/README.md).",
                 [
                     promql(
                         "max by (node) ("

@@ -250,7 +250,9 @@ def build(s: GrafanaSettings) -> model.Dashboard:
                 "Failed Slack calls per second by operation and Slack's error code: "
                 "invalid_auth and token_revoked (the token), channel_not_found and "
                 "not_in_channel (the channel), http_5xx, timeout, transport, ratelimited (Slack "
-                "or the way there).",
+                "or the way there), message_not_found (one message was deleted). Operation "
+                "answer is an on-demand answer where /bravo analyze was asked: its refusals "
+                "(the bot not in that channel) do not page.",
                 "none.",
                 [
                     promql(
@@ -321,7 +323,7 @@ def build(s: GrafanaSettings) -> model.Dashboard:
             timeseries_panel(
                 "Exporter scrape duration per node",
                 "How long each node's healthcheck exporter took to run its probes for a scrape.",
-                "well under the 4 s scrape timeout.",
+                f"well under the {cfg.healthcheck.scrape_timeout} scrape timeout.",
                 [
                     promql(
                         "max by (node) ("

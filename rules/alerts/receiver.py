@@ -12,14 +12,24 @@ The queue is shared by every replica, so queue series are the same on each: they
 
 from __future__ import annotations
 
-from alert_receiver.slack_watch import AUTH_ERRORS, CHANNEL_ERRORS, TRANSIENT_ERRORS
+from alert_receiver.slack_watch import (
+    AUTH_ERRORS,
+    CHANNEL_ERRORS,
+    DELIVERY_OPS,
+    TRANSIENT_ERRORS,
+)
 from rules.config import RulesConfig
 from rules.model import Alert, RuleGroup, by, dedent, label, on, sel
 from runtime.durations import parse_duration
 
 DASHBOARD = "pack-health"
-# Slack refused the request itself: retrying cannot help until someone fixes the app or channel.
-REJECTED = "|".join((*AUTH_ERRORS, *CHANNEL_ERRORS, "http_4xx"))
+# Slack refuses the token or the alert channel: nothing gets through until someone fixes the app
+# or the channel. Not a deleted message (`message_not_found`) nor another 4xx: one message's
+# problem, a retrying task (AlertReceiverTasksRetrying), never a page.
+REJECTED = "|".join((*AUTH_ERRORS, *CHANNEL_ERRORS))
+# The alerts' own calls: not `find` (may lack its scope without harm, alert_receiver/README.md)
+# nor `answer` (an on-demand answer in a channel the bot may not be in).
+DELIVERY = "|".join(DELIVERY_OPS)
 TRANSIENT = "|".join(TRANSIENT_ERRORS)
 _FIX = "Alerts are not reaching Slack."
 COUNT = '{{ printf "%.0f" $value }}'
@@ -30,8 +40,7 @@ def receiver_alerts(cfg: RulesConfig) -> RuleGroup:
     ar = cfg.selectors.alert_receiver
     f = cfg.alert_for
     errors = "alert_receiver_slack_errors_total"
-    # `find` may lack its scope without harm (at-least-once, alert_receiver/README.md).
-    rejected = sel(errors, ar, 'op!="find"', f'reason=~"{REJECTED}"')
+    rejected = sel(errors, ar, f'op=~"{DELIVERY}"', f'reason=~"{REJECTED}"')
     transient = sel(errors, ar, 'op!="find"', f'reason=~"{TRANSIENT}"')
     last_ok = sel("alert_receiver_slack_last_success_timestamp_seconds", ar)
     ksm = cfg.selectors.kube_state_metrics

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from alert_receiver import ondemand
 from alert_receiver.ondemand import OnDemandRequest
 from tests.alert_receiver.conftest import AUTH
 from tests.alert_receiver.daemons import Alertmanager
@@ -150,3 +151,57 @@ def test_a_request_from_slack_answers_where_it_was_asked(receiver, slack):
     assert other["text"] == "Cluster state analysis"
     answers = [receiver.store.result(r.id) for r in (in_thread, elsewhere)]
     assert [a["posted"] for a in answers] == ["queued for Slack"] * 2
+
+
+def test_a_post_slack_refuses_is_final_told_to_the_asker_and_holds_nothing_back(receiver, slack):
+    """`/bravo analyze` in a channel the bot is not in: Slack answers channel_not_found. The
+    request's result says so, the person gets the answer through the command's response_url,
+    the next answer is posted behind it at once, and the refusal is counted as op="answer"."""
+    refused = OnDemandRequest(
+        uuid.uuid4().hex,
+        post=True,
+        channel="C0NOBOT",
+        response_url=slack.response_url("cmd-1"),
+    )
+    later = OnDemandRequest(uuid.uuid4().hex, post=True, channel="C0ALERTS")
+    receiver.store.enqueue([refused.task(), later.task()])
+    assert receiver.idle(timeout=10)
+    [posted] = slack.posts()
+    assert posted["channel"] == "C0ALERTS"
+    assert posted["text"] == "Cluster state analysis"
+    answer = receiver.client.get(f"/api/v1/analyze/{refused.id}", headers=AUTH).json
+    assert answer["posted"].startswith("refused by Slack (channel_not_found)")
+    assert "sent to the person who asked" in answer["posted"]
+    assert any("channel_not_found" in e for e in answer["errors"])
+    [told] = slack.wait_replies("cmd-1")
+    assert told["response_type"] == "ephemeral"
+    assert "channel_not_found" in told["text"]
+    assert "Cluster state analysis" in json.dumps(told["attachments"])
+    errors = receiver.metrics.slack_errors
+    assert errors.labels("answer", "channel_not_found")._value.get() == 1
+    assert errors.labels("post", "channel_not_found")._value.get() == 0
+    assert receiver.store.stats().retrying == 0
+
+
+def test_a_refused_token_keeps_the_answer_queued(receiver, slack):
+    """invalid_auth stops every post, the alerts' too: the answer waits with them."""
+    slack.token = "xoxb-rotated"
+    request = OnDemandRequest(uuid.uuid4().hex, post=True, channel="C0ALERTS")
+    receiver.store.enqueue([request.task()])
+    assert receiver.wait(
+        lambda: receiver.metrics.slack_errors.labels("answer", "invalid_auth")._value.get() >= 2
+    )
+    assert not slack.replies()
+    assert receiver.store.queued_payloads(ondemand.POST_SERIAL_KEY)
+
+
+def test_a_response_url_on_another_host_is_not_followed(receiver, slack):
+    """Only Slack's hosts get the answer: a response_url elsewhere is never called."""
+    request = OnDemandRequest(
+        uuid.uuid4().hex, post=True, channel="C0NOBOT", response_url="http://localhost:9/x"
+    )
+    receiver.store.enqueue([request.task()])
+    assert receiver.idle()
+    answer = receiver.store.result(request.id)
+    assert answer["posted"] == "refused by Slack (channel_not_found)"
+    assert slack.replies() == []

@@ -60,6 +60,40 @@ def test_analyze_a_namespace_from_another_channel(receiver_factory, slack, alert
         a.close()
 
 
+@pytest.mark.integration
+def test_analyze_where_the_bot_cannot_post_answers_the_asker_privately(
+    receiver_factory, slack, alertmanager
+):
+    """A user-group member asks in a DM: Slack refuses the post there (channel_not_found), so
+    the answer reaches them through the command's response_url and nothing stays queued."""
+    slack.usergroups["S0ONCALL"] = {"U0BOB"}
+    r = receiver_factory(
+        SLACK_APP_TOKEN=APP_TOKEN,
+        SLACK_ALLOWED_USERGROUP="S0ONCALL",
+        ALERTMANAGER_URL=alertmanager.url,
+        PROMETHEUS_URL="",
+    )
+    a = start_actions(r, slack.open_socket_mode())
+    try:
+        envelope = a.socket.send(
+            "slash_commands",
+            slash_command(
+                "analyze", user_id="U0BOB", channel_id="D0BOB", response_url=slack.response_url("b")
+            ),
+        )
+        assert a.socket.wait_ack(envelope, timeout=3)
+        ack, answer = slack.wait_replies("b", count=2, timeout=20)
+        assert "Analysing the whole cluster now" in ack["text"]
+        assert answer["response_type"] == "ephemeral"
+        assert "`channel_not_found`" in answer["text"]
+        assert "ApiDown" in str(answer["attachments"])
+        assert r.idle()
+        assert slack.posts() == []
+        assert r.store.stats().retrying == 0
+    finally:
+        a.close()
+
+
 def test_analyze_outside_the_alert_channel_is_refused_and_queues_nothing(receiver_factory, slack):
     r = receiver_factory(start=False, SLACK_APP_TOKEN=APP_TOKEN)
     a = start_actions(r, slack.open_socket_mode())

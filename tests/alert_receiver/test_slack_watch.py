@@ -80,3 +80,23 @@ def test_reasons_stay_bounded():
     assert reason_of(Unavailable("slack", "x", code="http_502")) == "http_5xx"
     assert reason_of(Timeout("slack", "x", code="timeout")) == "timeout"
     assert reason_of(IntegrationError("slack", "x")) == "other"
+
+
+def test_a_deleted_message_counts_message_not_found_not_a_rejection(receiver, slack):
+    """Someone deleted the incident's message: its updates fail as `message_not_found`, a reason
+    of its own that AlertReceiverSlackRejected leaves out, not the `http_4xx` catch-all."""
+    receiver.send(webhook(alert("DiskFull")))
+    [posted] = receiver.wait(lambda: slack.posts())
+    assert receiver.idle()
+    with slack.lock:
+        del slack.messages[posted["ts"]]
+    receiver.send(webhook(alert("DiskFull", status="resolved")))
+    assert receiver.wait(lambda: errors(receiver, "message_not_found", op="update") >= 1)
+    assert errors(receiver, "http_4xx", op="update") == 0
+
+
+def test_slack_error_families_are_named_once():
+    assert reason_of(Rejected("slack", "x", code="message_not_found")) == "message_not_found"
+    assert reason_of(Rejected("slack", "x", code="bad_request")) == "bad_request"
+    assert reason_of(Unavailable("slack", "x", code="service_unavailable")) == "http_5xx"
+    assert "http_4xx" in REASONS

@@ -100,3 +100,13 @@ def test_sink_writes_json_lines_and_finds_by_nonce(tmp_path):
     buf = io.StringIO()
     SinkSlack(buf).post("c")
     assert json.loads(buf.getvalue())["text"] == "c"
+
+
+def test_lost_answer_to_a_post_in_another_channel_is_found_there_not_posted_twice(slack):
+    slack.channels.add("C0OTHER")
+    c, _ = client(slack)
+    slack.fail("chat.postMessage", 500, after=True)  # posted in C0OTHER, but the answer is lost
+    posted = c.post("the answer", nonce="n-other", channel="C0OTHER")
+    assert posted.channel == "C0OTHER"
+    assert [m["ts"] for m in slack.posts() if m["channel"] == "C0OTHER"] == [posted.ts]
+    assert slack.count("chat.postMessage") == 0  # the recheck found it: no second post

@@ -28,6 +28,16 @@ def test_the_demo_and_the_e2e_test_scrape_as_the_podmonitor() -> None:
     assert (job["scrape_interval"], job["scrape_timeout"]) == exporter_scrape()
 
 
+def test_the_readme_example_without_the_operator_scrapes_as_the_podmonitor() -> None:
+    """k8s/README.md's prometheus.yml for clusters without prometheus-operator is copied as it
+    is: its exporter job must scrape as the PodMonitor does."""
+    readme = (K8S / "README.md").read_text()
+    example = readme.split("## Without prometheus-operator", 1)[1].split("```yaml", 1)[1]
+    config = yaml.safe_load(example.split("```", 1)[0])
+    [job] = [j for j in config["scrape_configs"] if j["job_name"] == "healthcheck-exporter"]
+    assert (job["scrape_interval"], job["scrape_timeout"]) == exporter_scrape()
+
+
 def test_probes_end_before_the_scrape_does() -> None:
     daemonset = yaml.safe_load((K8S / "exporter" / "daemonset.yaml").read_text())
     [container] = daemonset["spec"]["template"]["spec"]["containers"]
