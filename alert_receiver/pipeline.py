@@ -42,6 +42,7 @@ from alert_receiver.payload import Alert, iso, webhook
 from alert_receiver.store.base import Store
 from integrations.errors import IntegrationError, Rejected
 from integrations.slack import CONTENT_ERRORS, Slack
+from integrations.slack_common import MESSAGE_ERRORS
 from runtime.redact import Redactor
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ class Pipeline:
         clock: Callable[[], float] = time.time,
         buttons: bool = False,
         respond: Callable[[str, dict[str, Any]], None] | None = None,
-        reply_hosts: frozenset[str] = frozenset(),
+        reply_origins: frozenset[str] = frozenset(),
     ) -> None:
         self.store, self.slack, self.fetcher, self.analyst = store, slack, fetcher, analyst
         self.buttons = buttons  # Slack sends presses back (Socket Mode or the signed endpoint)
@@ -79,7 +80,7 @@ class Pipeline:
         self.mention, self.cache_ttl, self._clock = mention, cache_ttl, clock
         # An on-demand answer Slack refused to post goes to the person who asked, through their
         # command's response_url (only on these hosts): pipeline_ondemand.py.
-        self.respond, self.reply_hosts = respond, reply_hosts
+        self.respond, self.reply_origins = respond, reply_origins
 
     def close(self) -> None:
         self.fetcher.close()
@@ -148,8 +149,10 @@ class Pipeline:
                 incident.ts = posted_ts
                 self.metrics.first_post.observe(max(0.0, self._clock() - task.created))
         else:
-            if incident.ts:
-                self._update(incident.ts, message)
+            if incident.ts and not self._update(incident.ts, message):
+                # The message was deleted: the incident goes on in a new one, or its group's
+                # later notifications would wait behind this task for ever.
+                incident.ts = self.post_once(task, "repost", message)
             reply = render.render_reply(
                 self.redactor.walk(resolved), self.redactor.walk(joined), self.tz
             )
@@ -383,13 +386,19 @@ class Pipeline:
         self.metrics.slack_calls.labels(op).inc()
         return posted.ts
 
-    def _update(self, ts: str, message: dict[str, Any]) -> None:
+    def _update(self, ts: str, message: dict[str, Any]) -> bool:
+        """False when the message is gone (deleted, no longer editable): retrying cannot help,
+        and the caller decides whether the incident needs a new message."""
         message = self.redactor.walk(message)
         try:
             self.slack.update(ts, **message)
         except Rejected as e:
+            if e.code in MESSAGE_ERRORS:
+                log.warning("Slack message %s is gone (%s): not updated", ts, e.code)
+                return False
             if not any(code in e.reason for code in CONTENT_ERRORS):
                 raise
             log.error("Slack rejected the update of %s (%s); updating the text only", ts, e)
             self.slack.update(ts, text=message.get("text", "")[:3000])
         self.metrics.slack_calls.labels("update").inc()
+        return True

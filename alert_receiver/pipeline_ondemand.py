@@ -18,11 +18,11 @@ every post fails so until it is fixed, and AlertReceiverSlackRejected pages for 
 from __future__ import annotations
 
 import logging
-import urllib.parse
 from typing import TYPE_CHECKING, Any
 
 from alert_receiver import ondemand
 from alert_receiver.model import NewTask, Task
+from alert_receiver.slack_dispatch import origin
 from integrations.errors import IntegrationError, Rejected
 from integrations.slack_common import AUTH_ERRORS, escape_mrkdwn
 
@@ -122,9 +122,9 @@ def _tell_privately(p: Pipeline, task: Task, err: Rejected) -> bool:
     url = task.payload.get("response_url") or ""
     if not url or p.respond is None:
         return False
-    host = urllib.parse.urlsplit(url).hostname or ""
-    if host not in p.reply_hosts:
-        log.warning("on-demand answer: response_url on %r not followed", host)
+    where = origin(url)
+    if where not in p.reply_origins:
+        log.warning("on-demand answer: response_url on %r not followed", where)
         return False
     message: dict[str, Any] = p.redactor.walk(task.payload["message"])
     code = escape_mrkdwn(err.code or "refused")

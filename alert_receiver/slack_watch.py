@@ -26,6 +26,7 @@ from integrations.slack_common import (
     AUTH_ERRORS,
     CHANNEL_ERRORS,
     CONTENT_ERRORS,
+    MESSAGE_ERRORS,
     SERVER_ERRORS,
     Posted,
     Slack,
@@ -38,15 +39,6 @@ T = TypeVar("T")
 
 # Slack or the way to it is down or slow: retried, and only worth a page if it lasts.
 TRANSIENT_ERRORS = ("ratelimited", "http_5xx", "timeout", "transport")
-# One message is gone or can no longer be edited (someone deleted it, a thread's parent went):
-# that incident's message, not the path, is broken; the task's retries show it (TasksRetrying).
-MESSAGE_ERRORS = (
-    "message_not_found",
-    "cant_update_message",
-    "edit_window_closed",
-    "thread_not_found",
-    "cannot_reply_to_message",
-)
 # Any other 4xx (`bad_request`: the client refused to send it): see the log; never a page.
 OTHER_ERRORS = ("http_4xx", "bad_request", "other")
 # The calls that deliver; `find` (the look-up before a retried post) may fail without a scope

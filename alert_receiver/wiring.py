@@ -15,7 +15,7 @@ from alert_receiver.ondemand import StateCollector
 from alert_receiver.pipeline import Pipeline
 from alert_receiver.settings import Settings
 from alert_receiver.slack_buttons import ButtonActions
-from alert_receiver.slack_dispatch import response_hosts
+from alert_receiver.slack_dispatch import response_origins
 from alert_receiver.slack_watch import WatchedSlack
 from alert_receiver.store.base import Store
 
@@ -65,7 +65,7 @@ def build_pipeline(
         redactor=clients.redactor,
         buttons=settings.slack_buttons,
         respond=_responder(settings),
-        reply_hosts=response_hosts(settings.slack_api_url),
+        reply_origins=response_origins(settings.slack_api_url),
     )
 
 

@@ -33,6 +33,14 @@ AUTH_ERRORS = (
 )
 # The channel is gone, or the bot is not in it or may not post there: every post to that channel
 # fails the same way until someone invites the bot or picks another channel.
+# One message is gone or can no longer be edited (someone deleted it, a thread's parent went).
+MESSAGE_ERRORS = (
+    "message_not_found",
+    "cant_update_message",
+    "edit_window_closed",
+    "thread_not_found",
+    "cannot_reply_to_message",
+)
 CHANNEL_ERRORS = (
     "channel_not_found",
     "not_in_channel",

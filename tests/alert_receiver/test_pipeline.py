@@ -102,6 +102,25 @@ def test_a_new_alert_joining_the_group_updates_the_same_message(receiver, slack)
     assert "pod=b" in reply["text"]
 
 
+def test_a_deleted_message_is_posted_again_and_its_group_is_not_stuck(receiver, slack):
+    a, b = alert(pod="a", namespace="shop"), alert(pod="b", namespace="shop")
+    receiver.send(webhook(a))
+    assert receiver.idle()
+    [first] = slack.posts()
+    with slack.lock:
+        del slack.messages[first["ts"]]  # someone deleted the alert message
+    receiver.send(webhook(a, b))
+    assert receiver.idle()
+    [again] = slack.posts()
+    assert again["ts"] != first["ts"]
+    assert "FIRING 2" in again["text"]
+    [reply] = slack.posts(thread=True)
+    assert reply["thread_ts"] == again["ts"]
+    receiver.send(webhook(resolved(a), resolved(b)))
+    assert receiver.idle()
+    assert "RESOLVED" in slack.messages[again["ts"]]["text"]
+
+
 def test_after_resolution_a_new_firing_starts_a_new_message(receiver, slack):
     a = alert(pod="a", namespace="shop")
     receiver.send(webhook(a))
